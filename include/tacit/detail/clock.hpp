@@ -1,0 +1,89 @@
+#pragma once
+/// The span clock: the CPU's invariant time-stamp counter on x86-64 (two reads cost ~15
+/// instructions, no system call), std::chrono::steady_clock elsewhere. The background thread
+/// calibrates ticks against steady_clock and system_clock and converts to Unix nanoseconds.
+#include <chrono>   // steady_clock, system_clock
+#include <cstdint>  // ticks
+
+#include "../config.hpp"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(TACIT_USE_STEADY_CLOCK)
+#include <x86intrin.h>  // __rdtsc
+#define TACIT_CLOCK_TSC 1
+#else
+#define TACIT_CLOCK_TSC 0
+#endif
+
+namespace tacit::inline TACIT_ABI::detail {
+
+inline std::uint64_t steady_ns() noexcept {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+inline std::uint64_t system_ns() noexcept {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+/// One read of the span clock.
+inline std::uint64_t now_ticks() noexcept {
+#if TACIT_CLOCK_TSC
+    return __rdtsc();
+#else
+    return steady_ns();
+#endif
+}
+
+/// Maps ticks to Unix nanoseconds: a reference point taken at start-up and a rate measured
+/// over an ever longer interval, so the error shrinks as the process runs.
+class tick_converter {
+public:
+    tick_converter() noexcept { reset(); }
+
+    void reset() noexcept {
+        tick0_ = now_ticks();
+        steady0_ = steady_ns();
+        unix0_ = system_ns();
+#if TACIT_CLOCK_TSC
+        ns_per_tick_ = 0;  // unknown until calibrate()
+#else
+        ns_per_tick_ = 1.0;
+#endif
+    }
+
+    /// Measures the tick rate over the time since reset(); call from the background thread.
+    /// Needs about a millisecond since reset() for a usable first estimate.
+    void calibrate() noexcept {
+#if TACIT_CLOCK_TSC
+        std::uint64_t t = now_ticks();
+        std::uint64_t s = steady_ns();
+        if (t > tick0_ && s > steady0_)
+            ns_per_tick_ = static_cast<double>(s - steady0_) / static_cast<double>(t - tick0_);
+#endif
+    }
+
+    bool calibrated() const noexcept { return ns_per_tick_ > 0; }
+
+    std::uint64_t to_unix_ns(std::uint64_t tick) const noexcept {
+        // The offset is small next to the epoch, so do it in double and add as an integer:
+        // a double alone has only ~256 ns of resolution at today's Unix time.
+        double delta = (static_cast<double>(static_cast<std::int64_t>(tick - tick0_))) * ns_per_tick_;
+        auto d = static_cast<std::int64_t>(delta);
+        if (d < 0 && static_cast<std::uint64_t>(-d) > unix0_) return 0;
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(unix0_) + d);
+    }
+
+    /// Duration in nanoseconds between two ticks (0 if end precedes start).
+    std::uint64_t to_ns(std::uint64_t ticks) const noexcept {
+        return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick_);
+    }
+
+private:
+    std::uint64_t tick0_ = 0;
+    std::uint64_t steady0_ = 0;
+    std::uint64_t unix0_ = 0;
+    double ns_per_tick_ = 0;
+};
+
+}  // namespace tacit::inline TACIT_ABI::detail

@@ -1,0 +1,179 @@
+#pragma once
+/// The state shared by the host threads and one pipeline's background thread: the per-thread
+/// rings, the registry of rings, the switches, and the thread-local span context.
+#include <atomic>              // switches, counters, reference counts
+#include <condition_variable>  // waking the background thread
+#include <cstdint>             // ids
+#include <mutex>               // the ring registry (slow path only)
+#include <random>              // std::random_device for seeding
+#include <thread>              // thread ids for seeding
+#include <vector>              // the ring registry
+
+#include "../config.hpp"
+#include "../ids.hpp"
+#include "ring.hpp"
+
+namespace tacit::inline TACIT_ABI::detail {
+
+struct pipeline_core;
+
+/// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
+/// the pipeline (until it is destroyed); the last of the two to let go deletes it.
+struct thread_ring {
+    thread_ring(pipeline_core* c, std::size_t bytes, std::uint32_t idx) : ring(bytes), core(c), thread_index(idx) {}
+
+    spsc_ring ring;
+    pipeline_core* core;
+    std::uint32_t thread_index;
+    // Written by the producer only; relaxed load + store is enough for a single writer, and the
+    // background thread reads them relaxed for statistics.
+    alignas(cache_line) std::atomic<std::uint64_t> pushed{0};
+    std::atomic<std::uint64_t> dropped_full{0};
+    std::atomic<std::uint64_t> truncated{0};
+    std::atomic<std::uint64_t> dropped_attributes{0};
+    alignas(cache_line) std::atomic<bool> producer_gone{false};
+    std::atomic<int> owners{2};
+
+    void release() noexcept {
+        // acq_rel: the last owner must see every write the other made before deleting.
+        if (owners.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+};
+
+/// The run-time switch read from OTEL_SDK_DISABLED / TACIT_DISABLED / DO_NOT_TRACK: non-zero
+/// means recording is off in this process. One relaxed load and a branch per span.
+inline std::atomic<std::uint32_t> g_off{0};
+
+/// The optional default pipeline that tacit::start<K>() records into (none unless the user
+/// installs one).
+inline std::atomic<pipeline_core*> g_default{nullptr};
+
+/// Unique, never reused, so a stale thread-local cache entry can never match a new pipeline.
+inline std::atomic<std::uint64_t> g_next_uid{1};
+inline std::atomic<std::uint32_t> g_next_thread{1};
+
+struct thread_slot {
+    std::uint64_t uid;
+    thread_ring* ring;
+};
+
+inline constexpr int thread_slots = 4;
+
+/// Everything a host thread keeps for tacit. Constant-initialised, so access needs no guard.
+struct thread_state {
+    std::uint64_t trace_hi;   // the current span on this thread (zero: none)
+    std::uint64_t trace_lo;
+    std::uint64_t span;
+    std::uint8_t trace_flags;
+    bool remote;
+    bool hooked;
+    std::uint64_t rng;        // zero until seeded on the thread's first span
+    std::uint32_t index;
+    thread_slot slots[thread_slots];
+};
+
+inline constinit thread_local thread_state t_state{};
+
+/// Releases a thread's rings when it exits; the background thread drains what they hold.
+struct thread_exit_hook {
+    ~thread_exit_hook() {
+        for (auto& s : t_state.slots) {
+            if (s.ring) {
+                s.ring->producer_gone.store(true, std::memory_order_release);
+                s.ring->release();
+                s.ring = nullptr;
+                s.uid = 0;
+            }
+        }
+    }
+};
+
+inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
+    std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/// A non-zero random 64-bit id from the thread's generator (seeded from std::random_device).
+inline std::uint64_t random_id(thread_state& t) noexcept {
+    std::uint64_t r = splitmix64(t.rng);
+    return r + (r == 0);  // W3C: an all-zero id is invalid
+}
+
+TACIT_COLD inline void seed_thread(thread_state& t) {
+    std::random_device rd;
+    std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    s ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9E3779B97F4A7C15ull;
+    t.rng = s | 1;
+    t.index = g_next_thread.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// The part of a pipeline that host threads touch. Lives on the heap so a background thread
+/// that outlives its pipeline's shutdown timeout can still finish safely.
+struct pipeline_core {
+    const std::uint64_t uid = g_next_uid.fetch_add(1, std::memory_order_relaxed);
+    std::atomic<bool> enabled{true};
+    std::atomic<bool> share_content{false};
+    /// A span without a sampled parent to follow is recorded when the low 56 bits of its trace
+    /// id are at least this (OpenTelemetry's TraceIdRatioBased rule; 0 = always, 2^56 = never).
+    std::atomic<std::uint64_t> sample_threshold{0};
+    /// parentbased_*: a span with a parent follows the parent's decision.
+    std::atomic<bool> parent_based{true};
+    std::size_t ring_bytes = 256 * 1024;
+
+    std::mutex registry_mutex;
+    std::vector<thread_ring*> registry;           // guarded by registry_mutex
+    std::atomic<std::uint64_t> registry_version{0};
+
+    std::mutex wake_mutex;
+    std::condition_variable wake;
+    std::atomic<bool> worker_sleeping{false};
+
+    /// Slow path: the calling thread's first span into this pipeline.
+    TACIT_COLD thread_ring* attach_thread(thread_state& t) {
+        if (t.rng == 0) seed_thread(t);
+        if (!t.hooked) {
+            t.hooked = true;
+            static thread_local thread_exit_hook hook;
+            (void)hook;
+        }
+        // A slot may hold a ring of a pipeline that is gone; uids are never reused, so it
+        // simply never matches again and is replaced here (least recently attached first).
+        for (int i = 0; i < thread_slots; ++i)
+            if (t.slots[i].uid == uid) return t.slots[i].ring;
+        auto* r = new thread_ring(this, ring_bytes, t.index);
+        {
+            std::lock_guard lock(registry_mutex);
+            registry.push_back(r);
+        }
+        registry_version.fetch_add(1, std::memory_order_release);
+        thread_slot old = t.slots[thread_slots - 1];
+        for (int i = thread_slots - 1; i > 0; --i) t.slots[i] = t.slots[i - 1];
+        t.slots[0] = {uid, r};
+        if (old.ring) {
+            old.ring->producer_gone.store(true, std::memory_order_release);
+            old.ring->release();
+        }
+        return r;
+    }
+
+    /// The ring for the calling thread: one compare on the hot path.
+    thread_ring* ring_for(thread_state& t) {
+        if (TACIT_LIKELY(t.slots[0].uid == uid)) return t.slots[0].ring;
+        for (int i = 1; i < thread_slots; ++i)
+            if (t.slots[i].uid == uid) return t.slots[i].ring;
+        return attach_thread(t);
+    }
+
+    TACIT_COLD void ring_the_doorbell() noexcept {
+        worker_sleeping.store(false, std::memory_order_relaxed);
+        wake.notify_one();
+    }
+};
+
+}  // namespace tacit::inline TACIT_ABI::detail

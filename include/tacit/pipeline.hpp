@@ -1,0 +1,490 @@
+#pragma once
+/// The pipeline: host threads' rings, one background thread, and the exporters it feeds.
+///
+///     tacit::pipeline p{tacit::pipeline_options::from_env()};
+///     p.add_exporter(std::make_unique<tacit::console_exporter>());
+///     {
+///         auto s = tacit::start<tool_usage>(p);
+///         s.set<tool_name>("web_search");
+///     }
+///     p.shutdown();   // or let the destructor do it, bounded by shutdown_timeout
+#include <algorithm>           // std::min
+#include <atomic>              // flags
+#include <chrono>              // deadlines
+#include <condition_variable>  // waiting for flushes
+#include <cstdint>             // counters
+#include <exception>           // containing exporter failures
+#include <memory>              // shared worker state
+#include <mutex>               // configuration (cold path only)
+#include <string>              // diagnostics
+#include <thread>              // the background thread
+#include <utility>             // std::forward
+#include <typeinfo>            // exporter exception types
+#include <vector>              // exporters, rings
+
+#include "config.hpp"
+#include "detail/clock.hpp"
+#include "detail/core.hpp"
+#include "detail/decoder.hpp"
+#include "exporter.hpp"
+#include "settings.hpp"
+#include "span.hpp"
+
+namespace tacit::inline TACIT_ABI {
+
+#if TACIT_ENABLED
+
+namespace detail {
+
+/// Everything the background thread owns; shared with the pipeline so that a thread stuck in
+/// an exporter past the shutdown timeout can be left behind without dangling.
+struct worker_state {
+    explicit worker_state(pipeline_options o) : options(std::move(o)) {
+        core.ring_bytes = options.effective_ring_bytes();
+        core.share_content.store(options.share_content, std::memory_order_relaxed);
+        apply_sampler();
+        resource_attrs_storage.clear();
+        resource = resource_view{options.service_name, options.service_version, {}};
+    }
+
+    ~worker_state() {
+        std::lock_guard lock(core.registry_mutex);
+        for (auto* r : core.registry) r->release();
+        core.registry.clear();
+    }
+
+    void apply_sampler() {
+        using enum sampler_kind;
+        const auto& s = options.sampler;
+        std::uint64_t t = 0;
+        if (s.kind == always_off || s.kind == parentbased_always_off) t = sampling_space;
+        else if (s.kind == traceidratio || s.kind == parentbased_traceidratio) t = s.threshold;
+        core.sample_threshold.store(t, std::memory_order_relaxed);
+        core.parent_based.store(s.kind == parentbased_always_on || s.kind == parentbased_always_off ||
+                                    s.kind == parentbased_traceidratio,
+                                std::memory_order_relaxed);
+    }
+
+    pipeline_options options;
+    pipeline_core core;
+    std::vector<std::unique_ptr<exporter>> exporters;   // touched by the worker only once started
+    std::vector<exporter_stats> exporter_counts;
+    std::vector<attribute_view> resource_attrs_storage;
+    resource_view resource;
+
+    // Host <-> worker coordination, under core.wake_mutex.
+    std::vector<std::unique_ptr<exporter>> incoming;   // exporters not yet taken by the worker
+    std::uint64_t flush_requested = 0;
+    std::uint64_t flush_done = 0;
+    bool stop = false;
+    bool finished = false;
+    std::condition_variable done;
+
+    // Statistics, published by the worker under stats_mutex for stats().
+    std::mutex stats_mutex;
+    pipeline_stats published{};
+    std::vector<exporter_stats> published_exporters;
+
+    // Worker-only.
+    pipeline_stats stats{};
+    std::vector<thread_ring*> rings;
+    std::uint64_t seen_version = ~std::uint64_t{0};
+    batch_decoder decoder;
+    tick_converter clock;
+    std::uint64_t delivered = 0, batches = 0, exceptions = 0;
+    std::uint64_t retired_pushed = 0, retired_dropped = 0;  // counters of rings already released
+
+    void diag(const std::string& m) {
+        if (options.on_diagnostic) {
+            try {
+                options.on_diagnostic(m);
+            } catch (...) {
+            }
+        }
+    }
+
+    void refresh_rings() {
+        std::uint64_t v = core.registry_version.load(std::memory_order_acquire);
+        if (v == seen_version) return;
+        std::lock_guard lock(core.registry_mutex);
+        seen_version = v;
+        rings = core.registry;
+    }
+
+    /// Removes rings whose thread has exited and that are now empty.
+    void retire_rings() {
+        bool any = false;
+        for (auto* r : rings)
+            if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) any = true;
+        if (!any) return;
+        std::lock_guard lock(core.registry_mutex);
+        auto& reg = core.registry;
+        for (auto it = reg.begin(); it != reg.end();) {
+            thread_ring* r = *it;
+            if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) {
+                retired_pushed += r->pushed.load(std::memory_order_relaxed);
+                retired_dropped += r->dropped_full.load(std::memory_order_relaxed);
+                r->release();
+                it = reg.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        core.registry_version.fetch_add(1, std::memory_order_release);
+        seen_version = core.registry_version.load(std::memory_order_acquire);
+        rings = reg;
+    }
+
+    void update_counters() {
+        std::uint64_t pushed = retired_pushed, dropped = retired_dropped, used = 0, cap = 0;
+        std::uint32_t live = 0;
+        for (auto* r : rings) {
+            pushed += r->pushed.load(std::memory_order_relaxed);
+            dropped += r->dropped_full.load(std::memory_order_relaxed);
+            used += r->ring.used();
+            cap += r->ring.capacity();
+            if (!r->producer_gone.load(std::memory_order_relaxed)) ++live;
+        }
+        stats.recorded = pushed + dropped;
+        stats.dropped_ring_full = dropped;
+        stats.dropped_disabled = disabled_dropped;
+        stats.delivered = delivered;
+        stats.batches = batches;
+        stats.exporter_exceptions = exceptions;
+        stats.truncated_strings = decoder.truncated;
+        stats.dropped_attributes = decoder.dropped_attributes;
+        stats.threads = live;
+        stats.ring_bytes_used = used;
+        stats.ring_bytes_capacity = cap;
+    }
+
+    void publish() {
+        std::lock_guard lock(stats_mutex);
+        published = stats;
+        published_exporters = exporter_counts;
+    }
+
+    /// Exports what the decoder holds, to every exporter, and accounts for every span.
+    void export_pending() {
+        if (decoder.size() == 0) return;
+        if (!clock.calibrated()) clock.calibrate();
+        auto spans = decoder.build(clock);
+        update_counters();
+        stats.delivered = delivered + spans.size();
+        export_batch batch{spans, stats, resource};
+        auto t0 = steady_ns();
+        for (std::size_t i = 0; i < exporters.size(); ++i) {
+            export_result r = export_result::failure();
+            try {
+                r = exporters[i]->export_spans(batch);
+            } catch (const std::exception& e) {
+                ++exceptions;
+                diag(std::string("tacit: an exporter threw ") + typeid(e).name() + "; its batch is counted as failed");
+            } catch (...) {
+                ++exceptions;
+                diag("tacit: an exporter threw; its batch is counted as failed");
+            }
+            auto& c = exporter_counts[i];
+            if (r.ok()) {
+                std::uint64_t rej = std::min<std::uint64_t>(r.rejected, spans.size());
+                c.exported += spans.size() - rej;
+                c.rejected += rej;
+            } else {
+                c.failed += spans.size();
+            }
+        }
+        stats.last_export_ns = steady_ns() - t0;
+        delivered += spans.size();
+        ++batches;
+        decoder.clear();
+    }
+
+    /// Moves records from every ring into the decoder, exporting whenever a batch is full.
+    /// Returns the number of records moved.
+    std::size_t drain(bool discard) {
+        std::size_t moved = 0;
+        const std::size_t max_batch = options.max_export_batch_size;
+        for (auto* r : rings) {
+            for (;;) {
+                std::size_t n = r->ring.consume([&](const std::byte* p, std::size_t size) {
+                    if (decoder.size() >= max_batch) return false;
+                    if (!discard) decoder.add(p, size);
+                    return true;
+                });
+                moved += n;
+                if (discard) disabled_dropped += n;
+                if (decoder.size() >= max_batch) export_pending();
+                else break;
+            }
+        }
+        return moved;
+    }
+
+    std::uint64_t disabled_dropped = 0;
+
+    void call_exporters(bool shutdown, std::chrono::steady_clock::time_point deadline) {
+        for (auto& e : exporters) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() < 0) left = std::chrono::milliseconds(0);
+            try {
+                if (shutdown) e->shutdown(left);
+                else e->force_flush(left);
+            } catch (...) {
+                ++exceptions;
+                diag("tacit: an exporter threw from force_flush/shutdown");
+            }
+        }
+    }
+
+    void tick() {
+        update_counters();
+        for (auto& e : exporters) {
+            try {
+                e->on_tick(stats);
+            } catch (...) {
+                ++exceptions;
+            }
+        }
+        publish();
+    }
+
+    void run() {
+        using clock_t = std::chrono::steady_clock;
+        clock.reset();
+        auto next_export = clock_t::now() + options.schedule_delay;
+        auto next_env = clock_t::now();
+        auto next_tick = clock_t::now();
+        auto next_calibration = clock_t::now() + std::chrono::milliseconds(1);
+        for (;;) {
+            std::uint64_t flush_seq;
+            bool stopping;
+            {
+                std::lock_guard lock(core.wake_mutex);
+                flush_seq = flush_requested;
+                stopping = stop;
+                for (auto& e : incoming) {
+                    exporters.push_back(std::move(e));
+                    exporter_counts.emplace_back();
+                }
+                incoming.clear();
+            }
+            auto now = clock_t::now();
+            if (now >= next_calibration) {
+                clock.calibrate();
+                next_calibration = now + std::chrono::seconds(1);
+            }
+            if (options.watch_environment && now >= next_env) {
+                g_off.store(env_disabled(options.on_diagnostic) ? 1u : 0u, std::memory_order_relaxed);
+                next_env = now + std::chrono::milliseconds(250);
+            }
+            refresh_rings();
+            bool off = g_off.load(std::memory_order_relaxed) != 0;
+            std::size_t moved = drain(off);
+            bool flushing = flush_seq != flush_done;
+            if (flushing || stopping || now >= next_export) {
+                export_pending();
+                next_export = now + options.schedule_delay;
+            }
+            if (flushing) {
+                call_exporters(false, clock_t::now() + options.export_timeout);
+                retire_rings();
+                tick();
+                std::lock_guard lock(core.wake_mutex);
+                flush_done = flush_seq;
+                done.notify_all();
+            }
+            if (now >= next_tick) {
+                retire_rings();
+                tick();
+                next_tick = now + std::chrono::seconds(1);
+            }
+            if (stopping) {
+                drain(off);
+                export_pending();
+                call_exporters(true, clock_t::now() + options.shutdown_timeout);
+                retire_rings();
+                tick();
+                std::lock_guard lock(core.wake_mutex);
+                finished = true;
+                done.notify_all();
+                return;
+            }
+            if (moved == 0) {
+                std::unique_lock lock(core.wake_mutex);
+                core.worker_sleeping.store(true, std::memory_order_relaxed);
+                auto wait = std::min<clock_t::duration>(std::chrono::milliseconds(50), next_export - clock_t::now());
+                if (wait > clock_t::duration::zero())
+                    core.wake.wait_for(lock, wait, [&] { return stop || flush_requested != flush_done || !core.worker_sleeping.load(std::memory_order_relaxed); });
+                core.worker_sleeping.store(false, std::memory_order_relaxed);
+            }
+        }
+    }
+};
+
+}  // namespace detail
+
+/// Owns the rings of the threads that record into it, a background thread, and exporters.
+/// Not copyable or movable: spans refer to it.
+class pipeline {
+public:
+    explicit pipeline(pipeline_options options = pipeline_options::from_env())
+        : state_(std::make_shared<detail::worker_state>(std::move(options))) {
+        detail::g_off.store(detail::env_disabled(state_->options.on_diagnostic) ? 1u : 0u, std::memory_order_relaxed);
+        if (state_->options.install_as_default) install_as_default();
+    }
+
+    pipeline(const pipeline&) = delete;
+    pipeline& operator=(const pipeline&) = delete;
+
+    /// Flushes and stops within the shutdown timeout (default 2 s), never longer.
+    ~pipeline() { shutdown(state_->options.shutdown_timeout); }
+
+    /// Adds an exporter; it receives the spans of the next batch on.
+    pipeline& add_exporter(std::unique_ptr<exporter> e) {
+        {
+            std::lock_guard lock(state_->core.wake_mutex);
+            state_->incoming.push_back(std::move(e));
+        }
+        ensure_started();
+        return *this;
+    }
+
+    /// Constructs an exporter in place and returns it; it lives as long as the pipeline.
+    template <class E, class... Args>
+    E& emplace_exporter(Args&&... args) {
+        auto e = std::make_unique<E>(std::forward<Args>(args)...);
+        E& ref = *e;
+        add_exporter(std::move(e));
+        return ref;
+    }
+
+    /// Makes tacit::start<K>() (no pipeline argument) record into this pipeline.
+    void install_as_default() noexcept { detail::g_default.store(&state_->core, std::memory_order_release); }
+
+    /// Switches recording of content attributes (CrewAI's share_crew) on or off.
+    void share_content(bool on) noexcept { state_->core.share_content.store(on, std::memory_order_relaxed); }
+    bool sharing_content() const noexcept { return state_->core.share_content.load(std::memory_order_relaxed); }
+
+    /// Switches this pipeline on or off at run time (one relaxed load per span).
+    void set_enabled(bool on) noexcept { state_->core.enabled.store(on, std::memory_order_relaxed); }
+
+    /// Exports everything recorded before the call; false if the timeout ran out first.
+    bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
+        auto& s = *state_;
+        std::unique_lock lock(s.core.wake_mutex);
+        if (!thread_.joinable() || s.finished) return s.finished ? false : true;
+        std::uint64_t seq = ++s.flush_requested;
+        s.core.worker_sleeping.store(false, std::memory_order_relaxed);
+        s.core.wake.notify_one();
+        return s.done.wait_for(lock, timeout, [&] { return s.flush_done >= seq || s.finished; }) && s.flush_done >= seq;
+    }
+
+    /// Exports what is left and stops the background thread, waiting at most `timeout`.
+    /// Returns false if the thread had to be left behind (it then finishes on its own).
+    bool shutdown(std::chrono::milliseconds timeout) {
+        std::lock_guard config(config_mutex_);
+        if (shut_down_) return true;
+        shut_down_ = true;
+        auto& s = *state_;
+        auto* core = &s.core;
+        detail::pipeline_core* expected = core;
+        detail::g_default.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+        if (!thread_.joinable()) return true;
+        bool finished;
+        {
+            std::unique_lock lock(s.core.wake_mutex);
+            s.stop = true;
+            s.core.wake.notify_one();
+            finished = s.done.wait_for(lock, timeout, [&] { return s.finished; });
+        }
+        if (finished) {
+            thread_.join();
+            return true;
+        }
+        // The worker is stuck in an exporter: leave it; it holds its own reference to the state.
+        {
+            std::lock_guard lock(s.stats_mutex);
+            auto& p = s.published;
+            std::uint64_t accounted = p.dropped_ring_full + p.delivered;
+            p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;
+        }
+        thread_.detach();
+        return false;
+    }
+    bool shutdown() { return shutdown(state_->options.shutdown_timeout); }
+
+    /// A snapshot of the pipeline's accounting, as of the background thread's last cycle
+    /// (force_flush() brings it up to date).
+    pipeline_stats stats() const {
+        std::lock_guard lock(state_->stats_mutex);
+        return state_->published;
+    }
+
+    /// Per-exporter accounting, in the order the exporters were added.
+    std::vector<exporter_stats> exporter_accounting() const {
+        std::lock_guard lock(state_->stats_mutex);
+        return state_->published_exporters;
+    }
+
+    const pipeline_options& options() const noexcept { return state_->options; }
+
+private:
+    friend detail::pipeline_core* detail::core_of(pipeline&) noexcept;
+
+    void ensure_started() {
+        std::lock_guard config(config_mutex_);
+        if (started_ || shut_down_) return;
+        started_ = true;
+        auto state = state_;
+        thread_ = std::thread([state] { state->run(); });
+    }
+
+    std::shared_ptr<detail::worker_state> state_;
+    std::mutex config_mutex_;
+    std::thread thread_;
+    bool started_ = false;
+    bool shut_down_ = false;
+};
+
+namespace detail {
+inline pipeline_core* core_of(pipeline& p) noexcept { return &p.state_->core; }
+}  // namespace detail
+
+#else  // TACIT_DISABLE
+
+/// Compiled out: the same interface, no thread, no state.
+class pipeline {
+public:
+    explicit pipeline(pipeline_options options = {}) : options_(std::move(options)) {}
+    pipeline(const pipeline&) = delete;
+    pipeline& operator=(const pipeline&) = delete;
+    pipeline& add_exporter(std::unique_ptr<exporter> e) {
+        kept_.push_back(std::move(e));
+        return *this;
+    }
+    template <class E, class... Args>
+    E& emplace_exporter(Args&&... args) {
+        auto e = std::make_unique<E>(std::forward<Args>(args)...);
+        E& ref = *e;
+        kept_.push_back(std::move(e));
+        return ref;
+    }
+    void install_as_default() noexcept {}
+    void share_content(bool) noexcept {}
+    bool sharing_content() const noexcept { return false; }
+    void set_enabled(bool) noexcept {}
+    bool force_flush(std::chrono::milliseconds = std::chrono::milliseconds(30000)) noexcept { return true; }
+    bool shutdown(std::chrono::milliseconds) noexcept { return true; }
+    bool shutdown() noexcept { return true; }
+    pipeline_stats stats() const noexcept { return {}; }
+    std::vector<exporter_stats> exporter_accounting() const { return {}; }
+    const pipeline_options& options() const noexcept { return options_; }
+
+private:
+    pipeline_options options_;
+    std::vector<std::unique_ptr<exporter>> kept_;  // never called: nothing is recorded
+};
+
+#endif
+
+}  // namespace tacit::inline TACIT_ABI

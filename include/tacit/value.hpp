@@ -1,0 +1,103 @@
+#pragma once
+/// Read-only views of recorded values, as exporters see them.
+#include <cstdint>      // value storage
+#include <span>         // array elements
+#include <string_view>  // keys and strings
+
+#include "config.hpp"
+
+namespace tacit::inline TACIT_ABI {
+
+/// How much an attribute may reveal.
+///  - public_data: anonymous facts (counts, flags, model names, tool names): always recorded.
+///  - content:     what people wrote or a model produced (prompts, goals, outputs): only on span
+///                 kinds that opt in with tacit::shares_content, and only while sharing is on.
+///  - secret:      keys, tokens, passwords, environment values: never compiles on any span.
+enum class sensitivity : std::uint8_t { public_data, content, secret };
+
+/// The value types an attribute may hold: OTLP's AnyValue scalars and homogeneous arrays.
+enum class value_type : std::uint8_t {
+    boolean,
+    int64,
+    float64,
+    string,
+    bool_array,
+    int64_array,
+    float64_array,
+    string_array,
+};
+
+constexpr bool is_array(value_type t) noexcept { return t >= value_type::bool_array; }
+
+/// The element type of an array type (the type itself for scalars).
+constexpr value_type element_type(value_type t) noexcept {
+    switch (t) {
+    case value_type::bool_array: return value_type::boolean;
+    case value_type::int64_array: return value_type::int64;
+    case value_type::float64_array: return value_type::float64;
+    case value_type::string_array: return value_type::string;
+    default: return t;
+    }
+}
+
+constexpr std::string_view to_string(value_type t) noexcept {
+    switch (t) {
+    case value_type::boolean: return "bool";
+    case value_type::int64: return "int64";
+    case value_type::float64: return "double";
+    case value_type::string: return "string";
+    case value_type::bool_array: return "bool[]";
+    case value_type::int64_array: return "int64[]";
+    case value_type::float64_array: return "double[]";
+    case value_type::string_array: return "string[]";
+    }
+    return "?";
+}
+
+constexpr std::string_view to_string(sensitivity s) noexcept {
+    switch (s) {
+    case sensitivity::public_data: return "public";
+    case sensitivity::content: return "content";
+    case sensitivity::secret: return "secret";
+    }
+    return "?";
+}
+
+/// One value: a scalar, or an array whose elements are scalar value_views.
+/// Strings are valid UTF-8 (invalid bytes were replaced by U+FFFD when recorded).
+class value_view {
+public:
+    constexpr value_view() noexcept = default;
+    static constexpr value_view of(bool v) noexcept { value_view x; x.type_ = value_type::boolean; x.i_ = v; return x; }
+    static constexpr value_view of(std::int64_t v) noexcept { value_view x; x.type_ = value_type::int64; x.i_ = v; return x; }
+    static constexpr value_view of(double v) noexcept { value_view x; x.type_ = value_type::float64; x.d_ = v; return x; }
+    static constexpr value_view of(std::string_view v) noexcept { value_view x; x.type_ = value_type::string; x.s_ = v; return x; }
+    static constexpr value_view array(value_type t, std::span<const value_view> items) noexcept {
+        value_view x; x.type_ = t; x.items_ = items; return x;
+    }
+
+    constexpr value_type type() const noexcept { return type_; }
+    constexpr bool as_bool() const noexcept { return i_ != 0; }
+    constexpr std::int64_t as_int() const noexcept { return i_; }
+    constexpr double as_double() const noexcept { return d_; }
+    constexpr std::string_view as_string() const noexcept { return s_; }
+    /// Elements of an array value (empty for scalars).
+    constexpr std::span<const value_view> items() const noexcept { return items_; }
+
+private:
+    value_type type_ = value_type::boolean;
+    std::int64_t i_ = 0;
+    double d_ = 0;
+    std::string_view s_{};
+    std::span<const value_view> items_{};
+};
+
+/// One recorded attribute: its key (from the schema, never from run-time text), its
+/// sensitivity and its value.
+struct attribute_view {
+    std::string_view key;
+    tacit::sensitivity sensitivity = sensitivity::public_data;
+    value_view value;
+};
+
+}  // namespace tacit::inline TACIT_ABI
