@@ -1,0 +1,279 @@
+#pragma once
+/// OTLP/protobuf without libprotobuf: a writer for ExportTraceServiceRequest (field numbers
+/// from opentelemetry/proto/{collector/trace,trace,common,resource}/v1/*.proto) and a reader
+/// for the ExportTraceServiceResponse's partial_success.
+#include <array>        // id bytes
+#include <bit>          // std::bit_cast for doubles
+#include <cstring>      // std::memcpy
+#include <cstddef>      // std::size_t
+#include <cstdint>      // wire values
+#include <optional>     // response parsing
+#include <string>       // error messages
+#include <string_view>  // input bytes
+
+#include "otlp_common.hpp"
+
+namespace tacit::inline TACIT_ABI {
+namespace detail {
+
+/// Protobuf wire types.
+enum class wire : std::uint8_t { varint = 0, i64 = 1, len = 2, i32 = 5 };
+
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+    std::size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        ++n;
+    }
+    return n;
+}
+
+inline std::size_t write_varint(char* p, std::uint64_t v) noexcept {
+    std::size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = static_cast<char>((v & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    p[n++] = static_cast<char>(v);
+    return n;
+}
+
+/// Appends protobuf fields to a byte_buffer. Nested messages reserve a guessed number of
+/// length bytes and move their body only when the guess was wrong, so a typical span
+/// (128 to 16383 bytes, reserve 2) or attribute (< 128 bytes, reserve 1) is written once.
+class pb_writer {
+public:
+    explicit pb_writer(byte_buffer& b) noexcept : b_(b) {}
+
+    void varint(std::uint64_t v) { b_.commit(write_varint(b_.grow(10), v)); }
+    void tag(std::uint32_t field, wire w) { varint((std::uint64_t{field} << 3) | static_cast<std::uint32_t>(w)); }
+    void field_varint(std::uint32_t field, std::uint64_t v) {
+        tag(field, wire::varint);
+        varint(v);
+    }
+    void field_fixed64(std::uint32_t field, std::uint64_t v) {
+        tag(field, wire::i64);
+        char* p = b_.grow(8);
+        for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));  // little-endian on the wire
+        b_.commit(8);
+    }
+    void field_fixed32(std::uint32_t field, std::uint32_t v) {
+        tag(field, wire::i32);
+        char* p = b_.grow(4);
+        for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+        b_.commit(4);
+    }
+    void field_bytes(std::uint32_t field, std::string_view s) {
+        tag(field, wire::len);
+        varint(s.size());
+        b_.put(s);
+    }
+    template <std::size_t N>
+    void field_bytes(std::uint32_t field, const std::array<std::uint8_t, N>& a) {
+        tag(field, wire::len);
+        varint(N);
+        char* p = b_.grow(N);
+        std::memcpy(p, a.data(), N);
+        b_.commit(N);
+    }
+
+    /// Starts a length-delimited field; returns the body's start for end().
+    std::size_t begin(std::uint32_t field, std::size_t reserve) {
+        tag(field, wire::len);
+        b_.grow(reserve);
+        b_.commit(reserve);
+        return b_.end() * 8 + reserve;  // the body start and the reserved width in one number
+    }
+    void end(std::size_t token) {
+        const std::size_t reserve = token % 8, start = token / 8;
+        const std::size_t len = b_.end() - start;
+        const std::size_t need = varint_size(len);
+        if (need != reserve) b_.shift(start, static_cast<std::ptrdiff_t>(need) - static_cast<std::ptrdiff_t>(reserve));
+        write_varint(b_.raw() + start - reserve, len);  // `need` bytes, ending where the body now starts
+    }
+
+private:
+    byte_buffer& b_;
+};
+
+inline void pb_any_value(pb_writer& w, const value_view& v) {
+    switch (v.type()) {
+    case value_type::string: w.field_bytes(1, v.as_string()); break;
+    case value_type::boolean: w.field_varint(2, v.as_bool() ? 1 : 0); break;
+    case value_type::int64: w.field_varint(3, static_cast<std::uint64_t>(v.as_int())); break;
+    case value_type::float64: w.field_fixed64(4, std::bit_cast<std::uint64_t>(v.as_double())); break;
+    default: {
+        const auto arr = w.begin(5, 1);  // AnyValue.array_value
+        for (const auto& item : v.items()) {
+            const auto e = w.begin(1, 1);  // ArrayValue.values
+            pb_any_value(w, item);
+            w.end(e);
+        }
+        w.end(arr);
+    }
+    }
+}
+
+inline void pb_key_value(pb_writer& w, std::uint32_t field, std::string_view key, const value_view& v) {
+    const auto kv = w.begin(field, 1);
+    w.field_bytes(1, key);
+    const auto val = w.begin(2, 1);
+    pb_any_value(w, v);
+    w.end(val);
+    w.end(kv);
+}
+
+inline void pb_span(pb_writer& w, const span_view& s) {
+    const auto sp = w.begin(2, 2);  // ScopeSpans.spans
+    w.field_bytes(1, s.context.trace.bytes());
+    w.field_bytes(2, s.context.span.bytes());
+    if (s.parent.valid()) w.field_bytes(4, s.parent.bytes());
+    w.field_bytes(5, s.name);
+    w.field_varint(6, otlp_kind(s.role));
+    w.field_fixed64(7, s.start_unix_ns);
+    w.field_fixed64(8, s.end_unix_ns);
+    for (const auto& a : s.attributes) pb_key_value(w, 9, a.key, a.value);
+    if (needs_error_type(s)) pb_key_value(w, 9, error_type_key, value_view::of(s.error_type));
+    if (s.dropped_attributes) w.field_varint(10, s.dropped_attributes);
+    for (const auto& e : s.events) {
+        const auto ev = w.begin(11, 1);
+        w.field_fixed64(1, e.time_unix_ns);
+        w.field_bytes(2, e.name);
+        for (const auto& a : e.attributes) pb_key_value(w, 3, a.key, a.value);
+        w.end(ev);
+    }
+    if (s.dropped_events) w.field_varint(12, s.dropped_events);
+    if (s.status != status_code::unset) {
+        const auto st = w.begin(15, 1);
+        if (s.status == status_code::error && !s.error_type.empty()) w.field_bytes(2, s.error_type);
+        w.field_varint(3, otlp_status(s.status));
+        w.end(st);
+    }
+    w.field_fixed32(16, otlp_flags(s));
+    w.end(sp);
+}
+
+/// Encodes the payload as an ExportTraceServiceRequest into `out` (cleared first).
+/// The spans come first in the buffer and the enclosing messages' headers are written into
+/// headroom in front of them afterwards, so a large batch is never moved. (Protobuf allows
+/// fields in any order, so ScopeSpans.scope after its spans is still canonical enough for
+/// every decoder.)
+inline void encode_protobuf(const otlp_payload& p, byte_buffer& out) {
+    constexpr std::size_t headroom = 16;  // two (tag + 5-byte length) prefixes
+    out.clear(headroom);
+    pb_writer w(out);
+    const std::size_t scope_spans_start = out.end();
+    for (const auto& s : p.spans) pb_span(w, s);
+    {
+        const auto sc = w.begin(1, 1);  // ScopeSpans.scope
+        w.field_bytes(1, p.scope_name);
+        w.field_bytes(2, p.scope_version);
+        w.end(sc);
+    }
+    const std::size_t scope_spans_len = out.end() - scope_spans_start;
+    {
+        const auto rs = w.begin(1, 2);  // ResourceSpans.resource (after scope_spans; order is free)
+        for (const auto& a : p.resource) pb_key_value(w, 1, a.key, a.value);
+        w.end(rs);
+    }
+    // Prefixes, innermost first: ResourceSpans.scope_spans (2), then request.resource_spans (1).
+    char prefix[12];
+    std::size_t n = 0;
+    prefix[n++] = 0x12;
+    n += write_varint(prefix + n, scope_spans_len);
+    const std::size_t resource_spans_len = out.end() - scope_spans_start + n;
+    char outer[6];
+    std::size_t m = 0;
+    outer[m++] = 0x0A;
+    m += write_varint(outer + m, resource_spans_len);
+    out.prepend_room(n + m);
+    std::memcpy(out.raw() + out.begin(), outer, m);
+    std::memcpy(out.raw() + out.begin() + m, prefix, n);
+}
+
+/// Reads protobuf fields with bounds checks; any malformed input makes ok() false.
+class pb_reader {
+public:
+    explicit pb_reader(std::string_view b) noexcept : b_(b) {}
+    bool ok() const noexcept { return ok_; }
+    bool done() const noexcept { return pos_ >= b_.size() || !ok_; }
+    std::uint64_t varint() noexcept {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos_ >= b_.size()) break;
+            const auto c = static_cast<std::uint8_t>(b_[pos_++]);
+            v |= std::uint64_t{c & 0x7Fu} << shift;
+            if (!(c & 0x80)) return v;
+        }
+        ok_ = false;
+        return 0;
+    }
+    bool next(std::uint32_t& field, wire& type) noexcept {
+        if (done()) return false;
+        const auto key = varint();
+        field = static_cast<std::uint32_t>(key >> 3);
+        type = static_cast<wire>(key & 7);
+        if (!ok_ || field == 0) return ok_ = false;
+        return true;
+    }
+    std::string_view bytes() noexcept {
+        const auto n = varint();
+        if (!ok_ || n > b_.size() - pos_) {
+            ok_ = false;
+            return {};
+        }
+        auto s = b_.substr(pos_, n);
+        pos_ += n;
+        return s;
+    }
+    void skip(wire t) noexcept {
+        switch (t) {
+        case wire::varint: varint(); return;
+        case wire::i64: advance(8); return;
+        case wire::i32: advance(4); return;
+        case wire::len: bytes(); return;
+        }
+        ok_ = false;
+    }
+
+private:
+    void advance(std::size_t n) noexcept {
+        if (n > b_.size() - pos_) ok_ = false;
+        else pos_ += n;
+    }
+    std::string_view b_;
+    std::size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+/// Parses an ExportTraceServiceResponse; nullopt if the bytes are not valid protobuf.
+/// An empty body is a valid, fully successful response.
+inline std::optional<partial_success> decode_protobuf_response(std::string_view body) {
+    partial_success out;
+    pb_reader r(body);
+    std::uint32_t f;
+    wire t;
+    while (r.next(f, t)) {
+        if (f == 1 && t == wire::len) {
+            pb_reader ps(r.bytes());
+            while (ps.next(f, t)) {
+                if (f == 1 && t == wire::varint) {
+                    const auto v = static_cast<std::int64_t>(ps.varint());
+                    out.rejected_spans = v > 0 ? static_cast<std::uint64_t>(v) : 0;
+                } else if (f == 2 && t == wire::len) {
+                    out.error_message = std::string(ps.bytes());
+                } else {
+                    ps.skip(t);
+                }
+            }
+            if (!ps.ok()) return std::nullopt;
+        } else {
+            r.skip(t);
+        }
+    }
+    if (!r.ok()) return std::nullopt;
+    return out;
+}
+
+}  // namespace detail
+}  // namespace tacit::inline TACIT_ABI

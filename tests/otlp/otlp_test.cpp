@@ -1,0 +1,568 @@
+// The OTLP/HTTP exporter against a real receiver: tests/otlp/receiver.mjs decodes every
+// request with the official OpenTelemetry JS protobuf definitions and logs what it saw.
+// The receiver is started here (node, loopback, random port) and always killed at exit;
+// without node or its node_modules (`npm ci --prefix tests/otlp`) these tests fail.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sample_spans.hpp"
+#include "tacit/exporters/otlp_http.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using clk = std::chrono::steady_clock;
+
+std::string http(const std::string& method, const std::string& url, const std::string& body = {}) {
+    CURL* c = curl_easy_init();
+    std::string out;
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "POST") {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    }
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* p, std::size_t s, std::size_t n, void* o) {
+        static_cast<std::string*>(o)->append(p, s * n);
+        return s * n;
+    });
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    const CURLcode rc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK) throw std::runtime_error("receiver control request failed: " + std::string(curl_easy_strerror(rc)));
+    return out;
+}
+
+/// The node receiver as a child process: started once, killed at exit.
+class receiver {
+public:
+    receiver() {
+        const char* node = std::getenv("TACIT_NODE");
+        const char* script = std::getenv("TACIT_OTLP_RECEIVER");
+        if (!node || !script)
+            throw std::runtime_error("TACIT_NODE / TACIT_OTLP_RECEIVER not set: run this test through meson test");
+        int out[2], in[2];
+        if (pipe(out) != 0 || pipe(in) != 0) throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            dup2(out[1], 1);
+            dup2(in[0], 0);
+            close(out[0]);
+            close(out[1]);
+            close(in[0]);
+            close(in[1]);
+            execl(node, node, script, static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(out[1]);
+        close(in[0]);
+        stdin_ = in[1];  // the receiver exits when this closes, even if we die without cleanup
+        std::string line;
+        const auto deadline = clk::now() + 20s;
+        while (line.find('\n') == std::string::npos) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clk::now()).count();
+            pollfd p{out[0], POLLIN, 0};
+            if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) break;
+            char buf[256];
+            const auto n = read(out[0], buf, sizeof buf);
+            if (n <= 0) break;
+            line.append(buf, static_cast<std::size_t>(n));
+        }
+        close(out[0]);
+        if (!line.starts_with("PORT ")) {
+            stop();
+            throw std::runtime_error(std::string("the OTLP receiver did not start (node: ") + node +
+                                     "; did you run `npm ci --prefix tests/otlp`?): got \"" + line + "\"");
+        }
+        port_ = std::stoi(line.substr(5));
+    }
+    ~receiver() { stop(); }
+
+    std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    void reset() { http("POST", base() + "/reset"); }
+    void queue(const std::string& modes) { http("POST", base() + "/control", modes); }
+    std::string log() { return http("GET", base() + "/log"); }
+
+private:
+    void stop() {
+        if (stdin_ >= 0) close(stdin_);
+        stdin_ = -1;
+        if (pid_ <= 0) return;
+        kill(pid_, SIGTERM);
+        for (int i = 0; i < 100; ++i) {
+            if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                pid_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    pid_t pid_ = -1;
+    int stdin_ = -1;
+    int port_ = 0;
+};
+
+receiver& peer() {
+    static receiver r;  // destroyed (node killed) at exit
+    r.reset();
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& log) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (auto nl = log.find('\n'); nl != std::string::npos; nl = log.find('\n', start)) {
+        out.push_back(log.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+int count_lines(const std::string& log, std::string_view prefix) {
+    int n = 0;
+    for (const auto& l : lines_of(log))
+        if (l.starts_with(prefix)) ++n;
+    return n;
+}
+
+void require_lines(const std::string& log, const std::vector<std::string>& expected) {
+    const auto got = lines_of(log);
+    for (const auto& e : expected) {
+        INFO("expected line: " << e << "\nreceiver log:\n" << log);
+        CHECK(std::find(got.begin(), got.end(), e) != got.end());
+    }
+}
+
+/// What the receiver must have decoded from otlp_test::sample_batch.
+void check_sample(const std::string& log) {
+    require_lines(log, {
+        "decode ok",
+        "resource telemetry.sdk.name=string:\"tacit\"",
+        "resource telemetry.sdk.language=string:\"cpp\"",
+        "resource telemetry.sdk.version=string:\"" TACIT_VERSION_STRING "\"",
+        "resource service.name=string:\"crew-demo\"",
+        "resource service.version=string:\"1.2.3\"",
+        "resource deployment.environment=string:\"test\"",
+        "scope tacit " TACIT_VERSION_STRING,
+        "span crew_kickoff trace=0af7651916cd43dd8448eb211c80319c span=00f067aa0ba902b7 parent=- kind=2 "
+        "start=1700000000123456789 end=1700000000123461789 flags=257 status=1: dropped_attrs=0 dropped_events=0",
+        "attr crew_kickoff crew.name string:\"research_crew\"",
+        "attr crew_kickoff crew.memory bool:true",
+        "attr crew_kickoff crew.cache bool:false",
+        "attr crew_kickoff crew.agents int:3",
+        "attr crew_kickoff crew.negative int:-42",
+        "attr crew_kickoff crew.big int:9007199254740993",
+        "attr crew_kickoff llm.temperature double:0.7",
+        "attr crew_kickoff crew.flags array:[bool:true,bool:false]",
+        "attr crew_kickoff crew.ids array:[int:1,int:-2,int:9007199254740993]",
+        "attr crew_kickoff crew.weights array:[double:0.5,double:-1.25]",
+        "attr crew_kickoff crew.tools array:[string:\"web_search\",string:\"q\\\"uote\\\\ \xc3\xa9 \\n\"]",
+        "attr crew_kickoff crew.empty array:[]",
+        "attr crew_kickoff crew.goal string:\"find \\\"x\\\"\\ttoday\"",
+        "span tool_usage trace=0af7651916cd43dd8448eb211c80319c span=53995c3f42cd8ad8 parent=00f067aa0ba902b7 "
+        "kind=3 start=1700000000123457789 end=1700000000123458789 flags=257 status=2:timeout dropped_attrs=3 "
+        "dropped_events=1",
+        "attr tool_usage gen_ai.tool.name string:\"web_search\"",
+        "attr tool_usage crew.attempts int:3",
+        "attr tool_usage error.type string:\"timeout\"",
+        "event tool_usage retry 1700000000123458289",
+        "eattr tool_usage retry retry.attempt int:2",
+        "eattr tool_usage retry retry.delay_s double:0.25",
+        "event tool_usage done 1700000000123458689",
+        "span task_execution trace=4bf92f3577b34da6a3ce929d0e0e4736 span=1111111111111111 parent=00f067aa0ba902b7 "
+        "kind=5 start=1700000000123456799 end=1700000000123456809 flags=768 status=none dropped_attrs=0 "
+        "dropped_events=0",
+    });
+    CHECK(count_lines(log, "span ") == 3);
+    CHECK(count_lines(log, "attr crew_kickoff ") == 13);
+    CHECK(count_lines(log, "attr tool_usage ") == 3);
+    CHECK(count_lines(log, "attr task_execution ") == 0);
+    CHECK(count_lines(log, "resource ") == 6);
+}
+
+/// The body size the receiver saw in request `i`.
+std::uint64_t request_bytes(const std::string& log, int i) {
+    for (const auto& l : lines_of(log))
+        if (l.starts_with("request " + std::to_string(i) + " ")) {
+            const auto p = l.find(" bytes=");
+            return std::stoull(l.substr(p + 7));
+        }
+    return 0;
+}
+
+std::string field_of(const std::string& log, int i, const std::string& key) {
+    for (const auto& l : lines_of(log))
+        if (l.starts_with("request " + std::to_string(i) + " ")) {
+            const auto p = l.find(" " + key + "=");
+            if (p == std::string::npos) return {};
+            const auto start = p + key.size() + 2;
+            return l.substr(start, l.find(' ', start) - start);
+        }
+    return {};
+}
+
+tacit::otlp_http_options opts(receiver& r, tacit::otlp_protocol p = tacit::otlp_protocol::http_protobuf,
+                              tacit::otlp_compression c = tacit::otlp_compression::none) {
+    tacit::otlp_http_options o;
+    o.endpoint = r.base();
+    o.protocol = p;
+    o.compression = c;
+    o.timeout = 5000ms;
+    o.initial_backoff = 50ms;
+    o.max_backoff = 200ms;
+    return o;
+}
+
+double seconds_since(clk::time_point t) { return std::chrono::duration<double>(clk::now() - t).count(); }
+
+}  // namespace
+
+TEST_CASE("every encoding is decoded by the official OpenTelemetry decoder") {
+    struct variant {
+        tacit::otlp_protocol p;
+        tacit::otlp_compression c;
+        const char* content_type;
+        const char* encoding;
+    };
+    for (auto v : {variant{tacit::otlp_protocol::http_protobuf, tacit::otlp_compression::none, "application/x-protobuf", "-"},
+                   variant{tacit::otlp_protocol::http_json, tacit::otlp_compression::none, "application/json", "-"},
+                   variant{tacit::otlp_protocol::http_protobuf, tacit::otlp_compression::gzip, "application/x-protobuf", "gzip"},
+                   variant{tacit::otlp_protocol::http_json, tacit::otlp_compression::gzip, "application/json", "gzip"}}) {
+        INFO(v.content_type << " " << v.encoding);
+        auto& r = peer();
+        otlp_test::sample_batch s;
+        tacit::otlp_http_exporter e(opts(r, v.p, v.c));
+        const auto res = e.export_spans(s.batch());
+        CHECK(res.ok());
+        CHECK(res.rejected == 0);
+        const auto log = r.log();
+        check_sample(log);
+        CHECK(field_of(log, 0, "path") == "/v1/traces");
+        CHECK(field_of(log, 0, "content-type") == v.content_type);
+        CHECK(field_of(log, 0, "content-encoding") == v.encoding);
+        const auto c = e.counters();
+        CHECK(c.spans_exported == 3);
+        CHECK(c.spans_failed == 0);
+        CHECK(c.requests == 1);
+        CHECK(c.retries == 0);
+        CHECK(c.bytes_sent == request_bytes(log, 0));
+        CHECK(c.bytes_sent > 0);
+        CHECK(e.stats().exported == 3);
+    }
+}
+
+TEST_CASE("gzip shrinks a large batch, and the receiver inflates it") {
+    auto& r = peer();
+    otlp_test::sample_batch s;
+    std::vector<tacit::span_view> many;
+    for (int i = 0; i < 200; ++i) many.insert(many.end(), s.spans.begin(), s.spans.end());
+    const tacit::export_batch big{many, s.stats, s.resource};
+    tacit::otlp_http_exporter plain(opts(r));
+    tacit::otlp_http_exporter gz(opts(r, tacit::otlp_protocol::http_protobuf, tacit::otlp_compression::gzip));
+    CHECK(plain.export_spans(big).ok());
+    CHECK(gz.export_spans(big).ok());
+    const auto log = r.log();
+    CHECK(count_lines(log, "decode ok") == 2);
+    CHECK(count_lines(log, "span crew_kickoff ") == 400);
+    CHECK(gz.counters().bytes_sent * 5 < plain.counters().bytes_sent);
+    CHECK(gz.counters().spans_exported == 600);
+}
+
+TEST_CASE("one connection is reused across exports; headers and user agent are sent") {
+    auto& r = peer();
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    o.headers = {{"x-tenant", "acme"}, {"x-api-key", "k 1"}};
+    tacit::otlp_http_exporter e(o);
+    for (int i = 0; i < 3; ++i) CHECK(e.export_spans(s.batch()).ok());
+    const auto log = r.log();
+    CHECK(count_lines(log, "request ") == 3);
+    CHECK(field_of(log, 0, "remote-port") == field_of(log, 1, "remote-port"));
+    CHECK(field_of(log, 1, "remote-port") == field_of(log, 2, "remote-port"));
+    require_lines(log, {"header x-tenant=acme", "header x-api-key=k 1",
+                        "user-agent tacit/" TACIT_VERSION_STRING " (OTLP/HTTP; C++)"});
+}
+
+TEST_CASE("a traces endpoint is used as-is") {
+    auto& r = peer();
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    o.traces_endpoint = r.base() + "/custom/traces";
+    tacit::otlp_http_exporter e(o);
+    CHECK(e.export_spans(s.batch()).ok());
+    CHECK(field_of(r.log(), 0, "path") == "/custom/traces");
+}
+
+TEST_CASE("configured from the environment alone") {
+    auto& r = peer();
+    otlp_test::sample_batch s;
+    s.resource = tacit::resource_view{};  // let OTEL_SERVICE_NAME through
+    setenv("OTEL_EXPORTER_OTLP_ENDPOINT", r.base().c_str(), 1);
+    setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", 1);
+    setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip", 1);
+    setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-from-env=yes%2C%20really", 1);
+    setenv("OTEL_SERVICE_NAME", "env-service", 1);
+    setenv("OTEL_RESOURCE_ATTRIBUTES", "team=ml", 1);
+    tacit::otlp_http_exporter e;
+    for (const char* v : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_COMPRESSION",
+                          "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"})
+        unsetenv(v);
+    CHECK(e.export_spans(s.batch()).ok());
+    const auto log = r.log();
+    CHECK(field_of(log, 0, "content-type") == "application/json");
+    CHECK(field_of(log, 0, "content-encoding") == "gzip");
+    require_lines(log, {"decode ok", "header x-from-env=yes, really", "resource service.name=string:\"env-service\"",
+                        "resource team=string:\"ml\""});
+    CHECK(e.counters().config_errors == 0);
+}
+
+TEST_CASE("503 then 200: retried once, delivered") {
+    auto& r = peer();
+    r.queue("503");
+    otlp_test::sample_batch s;
+    tacit::otlp_http_exporter e(opts(r));
+    CHECK(e.export_spans(s.batch()).ok());
+    const auto c = e.counters();
+    CHECK(c.requests == 2);
+    CHECK(c.retries == 1);
+    CHECK(c.spans_exported == 3);
+    CHECK(c.spans_failed == 0);
+    const auto log = r.log();
+    CHECK(field_of(log, 0, "mode") == "503");
+    CHECK(field_of(log, 1, "mode") == "ok");
+    CHECK(count_lines(log, "decode ok") == 2);
+}
+
+TEST_CASE("502 and 504 are retried too, with growing backoff") {
+    auto& r = peer();
+    r.queue("502\n504\n503");
+    otlp_test::sample_batch s;
+    tacit::otlp_http_exporter e(opts(r));
+    const auto t = clk::now();
+    CHECK(e.export_spans(s.batch()).ok());
+    // 50 + 100 + 200 ms, each jittered to 80-120 %.
+    CHECK(seconds_since(t) >= 0.28);
+    CHECK(e.counters().retries == 3);
+    CHECK(e.counters().spans_exported == 3);
+}
+
+TEST_CASE("429 with Retry-After: 1 waits about a second") {
+    auto& r = peer();
+    r.queue("429:1");
+    otlp_test::sample_batch s;
+    tacit::otlp_http_exporter e(opts(r));
+    const auto t = clk::now();
+    CHECK(e.export_spans(s.batch()).ok());
+    const double took = seconds_since(t);
+    CHECK(took >= 0.95);
+    CHECK(took < 3.0);
+    CHECK(e.counters().retries == 1);
+    CHECK(e.counters().spans_exported == 3);
+}
+
+TEST_CASE("Retry-After beyond the deadline gives up at once") {
+    auto& r = peer();
+    r.queue("429:30");
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    o.timeout = 2000ms;
+    std::vector<std::string> said;
+    o.on_error = [&](std::string_view m) { said.emplace_back(m); };
+    tacit::otlp_http_exporter e(o);
+    const auto t = clk::now();
+    CHECK_FALSE(e.export_spans(s.batch()).ok());
+    CHECK(seconds_since(t) < 1.0);
+    CHECK(e.counters().spans_failed == 3);
+    CHECK(e.counters().requests == 1);
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].find("HTTP 429") != std::string::npos);
+}
+
+TEST_CASE("400 is not retried: spans dropped and counted") {
+    auto& r = peer();
+    r.queue("400");
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    std::vector<std::string> said;
+    o.on_error = [&](std::string_view m) { said.emplace_back(m); };
+    tacit::otlp_http_exporter e(o);
+    CHECK_FALSE(e.export_spans(s.batch()).ok());
+    const auto c = e.counters();
+    CHECK(c.requests == 1);
+    CHECK(c.retries == 0);
+    CHECK(c.spans_failed == 3);
+    CHECK(c.spans_exported == 0);
+    CHECK(c.failed_exports == 1);
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].find("HTTP 400") != std::string::npos);
+    CHECK(said[0].find("receiver answered 400") != std::string::npos);
+    // The next export goes through on the same exporter.
+    CHECK(e.export_spans(s.batch()).ok());
+    CHECK(e.counters().spans_exported == 3);
+}
+
+TEST_CASE("partial success: rejected spans counted, message reported (protobuf and JSON)") {
+    for (auto p : {tacit::otlp_protocol::http_protobuf, tacit::otlp_protocol::http_json}) {
+        auto& r = peer();
+        r.queue("partial:2:spans too old");
+        otlp_test::sample_batch s;
+        auto o = opts(r, p);
+        std::vector<std::string> said;
+        o.on_error = [&](std::string_view m) { said.emplace_back(m); };
+        tacit::otlp_http_exporter e(o);
+        const auto res = e.export_spans(s.batch());
+        CHECK(res.ok());
+        CHECK(res.rejected == 2);
+        const auto c = e.counters();
+        CHECK(c.spans_rejected == 2);
+        CHECK(c.spans_exported == 1);
+        CHECK(c.requests == 1);
+        REQUIRE(said.size() == 1);
+        CHECK(said[0].find("rejected 2 of 3 spans: spans too old") != std::string::npos);
+    }
+}
+
+TEST_CASE("connection reset is retried; endless resets fail after max_attempts") {
+    auto& r = peer();
+    r.queue("reset");
+    otlp_test::sample_batch s;
+    tacit::otlp_http_exporter e(opts(r));
+    CHECK(e.export_spans(s.batch()).ok());
+    CHECK(e.counters().requests == 2);
+    CHECK(e.counters().spans_exported == 3);
+
+    r.queue("reset\nreset\nreset\nreset");
+    auto o = opts(r);
+    o.max_attempts = 3;
+    tacit::otlp_http_exporter f(o);
+    CHECK_FALSE(f.export_spans(s.batch()).ok());
+    const auto c = f.counters();
+    CHECK(c.requests == 3);
+    CHECK(c.retries == 2);
+    CHECK(c.spans_failed == 3);
+    CHECK(c.spans_exported == 0);
+}
+
+TEST_CASE("a receiver slower than the timeout: the export gives up at the timeout") {
+    auto& r = peer();
+    r.queue("slow:3000");
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    o.timeout = 500ms;
+    tacit::otlp_http_exporter e(o);
+    const auto t = clk::now();
+    CHECK_FALSE(e.export_spans(s.batch()).ok());
+    const double took = seconds_since(t);
+    CHECK(took >= 0.45);
+    CHECK(took < 1.5);
+    CHECK(e.counters().spans_failed == 3);
+    CHECK(e.counters().requests == 1);
+}
+
+namespace {
+int unused_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);  // nothing listens there now
+    return ntohs(a.sin_port);
+}
+}  // namespace
+
+TEST_CASE("nothing listening: connection refused is retried, then counted as failed") {
+    otlp_test::sample_batch s;
+    tacit::otlp_http_options o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(unused_port());
+    o.max_attempts = 4;
+    o.initial_backoff = 20ms;
+    o.max_backoff = 40ms;
+    o.timeout = 3000ms;
+    tacit::otlp_http_exporter e(o);
+    const auto t = clk::now();
+    CHECK_FALSE(e.export_spans(s.batch()).ok());
+    CHECK(seconds_since(t) < 2.0);
+    const auto c = e.counters();
+    CHECK(c.requests == 4);
+    CHECK(c.retries == 3);
+    CHECK(c.spans_failed == 3);
+    CHECK(c.failed_exports == 1);
+}
+
+TEST_CASE("shutdown from another thread cuts retries short and stops later exports") {
+    otlp_test::sample_batch s;
+    tacit::otlp_http_options o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(unused_port());
+    o.max_attempts = 100;
+    o.initial_backoff = 2000ms;
+    o.max_backoff = 2000ms;
+    o.timeout = 60000ms;
+    tacit::otlp_http_exporter e(o);
+    tacit::export_result res;
+    double took = 0;
+    std::thread bg([&] {
+        const auto t = clk::now();
+        res = e.export_spans(s.batch());
+        took = seconds_since(t);
+    });
+    std::this_thread::sleep_for(300ms);
+    const auto t = clk::now();
+    e.shutdown(200ms);
+    CHECK(seconds_since(t) < 1.0);
+    bg.join();
+    CHECK_FALSE(res.ok());
+    CHECK(took < 1.5);
+    CHECK(e.counters().spans_failed == 3);
+    CHECK(e.counters().requests == 1);
+    CHECK_FALSE(e.export_spans(s.batch()).ok());
+    CHECK(e.counters().spans_failed == 6);
+    CHECK(e.counters().requests == 1);
+}
+
+TEST_CASE("force_flush bounds an export stuck on a slow receiver") {
+    auto& r = peer();
+    r.queue("slow:4000");
+    otlp_test::sample_batch s;
+    auto o = opts(r);
+    o.timeout = 20000ms;
+    tacit::otlp_http_exporter e(o);
+    tacit::export_result res;
+    std::thread bg([&] { res = e.export_spans(s.batch()); });
+    std::this_thread::sleep_for(300ms);
+    const auto t = clk::now();
+    const bool flushed = e.force_flush(300ms);
+    const double took = seconds_since(t);
+    bg.join();
+    // libcurl polls the abort check about once a second while a transfer idles.
+    CHECK(took < 1.6);
+    CHECK_FALSE(res.ok());
+    CHECK(e.counters().spans_failed == 3);
+    (void)flushed;
+    // Not shut down: the next export works.
+    CHECK(e.export_spans(s.batch()).ok());
+}
