@@ -566,3 +566,44 @@ TEST_CASE("force_flush bounds an export stuck on a slow receiver") {
     // Not shut down: the next export works.
     CHECK(e.export_spans(s.batch()).ok());
 }
+
+TEST_CASE("length prefixes across varint boundaries decode exactly") {
+    auto& r = peer();
+    const std::string s127(100, 'a'), s200(200, 'b'), s20k(20000, 'c'), s3m(2'100'000, 'd');
+    std::vector<tacit::value_view> items(300, tacit::value_view::of(std::string_view("item")));
+    std::vector<tacit::attribute_view> attrs{
+        {"s.100", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(s127))},
+        {"s.200", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(s200))},
+        {"s.20k", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(s20k))},
+        {"s.array", tacit::sensitivity::public_data, tacit::value_view::array(tacit::value_type::string_array, items)},
+    };
+    std::vector<tacit::attribute_view> huge{
+        {"s.2m", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(s3m))},
+    };
+    std::vector<tacit::span_view> spans(3);
+    spans[0].name = "tiny";  // well under 128 bytes: its 2-byte length guess shrinks
+    spans[0].context = {otlp_test::trace_a, {1}, 1, false};
+    spans[1].name = "big";  // over 16383 bytes: the guess grows
+    spans[1].context = {otlp_test::trace_a, {2}, 1, false};
+    spans[1].attributes = attrs;
+    spans[2].name = "huge";  // over 2^21 bytes: a 4-byte length
+    spans[2].context = {otlp_test::trace_a, {3}, 1, false};
+    spans[2].attributes = huge;
+    tacit::pipeline_stats stats{};
+    tacit::resource_view res{"svc", "", {}};
+    for (auto p : {tacit::otlp_protocol::http_protobuf, tacit::otlp_protocol::http_json}) {
+        r.reset();
+        tacit::otlp_http_exporter e(opts(r, p));
+        CHECK(e.export_spans({spans, stats, res}).ok());
+        const auto log = r.log();
+        std::string array_line = "attr big s.array array:[";
+        for (int i = 0; i < 300; ++i) array_line += (i ? ",string:\"item\"" : "string:\"item\"");
+        array_line += "]";
+        require_lines(log, {"decode ok",
+                            "span tiny trace=0af7651916cd43dd8448eb211c80319c span=0000000000000001 parent=- kind=1 "
+                            "start=0 end=0 flags=257 status=none dropped_attrs=0 dropped_events=0",
+                            "attr big s.100 string:\"" + s127 + "\"", "attr big s.200 string:\"" + s200 + "\"",
+                            "attr big s.20k string:\"" + s20k + "\"", array_line,
+                            "attr huge s.2m string:\"" + s3m + "\""});
+    }
+}

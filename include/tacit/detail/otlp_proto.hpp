@@ -96,62 +96,168 @@ private:
     byte_buffer& b_;
 };
 
-inline void pb_any_value(pb_writer& w, const value_view& v) {
+// The span encoder writes through a local cursor into room reserved up front (span_bound):
+// a char* store may alias anything, so going through the buffer object for every byte
+// would make the compiler reload its fields after each one.
+namespace pb {
+
+inline char* varint(char* p, std::uint64_t v) noexcept { return p + write_varint(p, v); }
+
+/// A one-byte tag (field numbers 1 to 15).
+constexpr char tag(std::uint32_t field, wire w) noexcept {
+    return static_cast<char>((field << 3) | static_cast<std::uint32_t>(w));
+}
+
+inline char* bytes(char* p, std::uint32_t field, const void* d, std::size_t n) noexcept {
+    *p++ = tag(field, wire::len);
+    p = varint(p, n);
+    if (n) std::memcpy(p, d, n);
+    return p + n;
+}
+inline char* string(char* p, std::uint32_t field, std::string_view s) noexcept { return bytes(p, field, s.data(), s.size()); }
+
+inline char* fixed64(char* p, std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));  // little-endian on the wire
+    return p + 8;
+}
+
+inline char* big_endian64(char* p, std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (56 - 8 * i));  // ids are network order
+    return p + 8;
+}
+
+/// Opens a length-delimited field, reserving `reserve` length bytes; returns the body start.
+inline char* open(char*& p, std::uint32_t field, std::size_t reserve) noexcept {
+    *p++ = tag(field, wire::len);
+    p += reserve;
+    return p;
+}
+
+/// Closes a field opened with `reserve` length bytes at `body`, moving the body when its
+/// length needs another number of bytes; returns the new end.
+inline char* close(char* body, std::size_t reserve, char* end) noexcept {
+    const auto len = static_cast<std::size_t>(end - body);
+    const std::size_t need = varint_size(len);
+    if (need != reserve) std::memmove(body + need - reserve, body, len);
+    write_varint(body - reserve, len);
+    return body - reserve + need + len;
+}
+
+/// Bytes a value may take at most (with room for every length guess to be one byte short).
+inline std::size_t value_bound(const value_view& v) noexcept {
     switch (v.type()) {
-    case value_type::string: w.field_bytes(1, v.as_string()); break;
-    case value_type::boolean: w.field_varint(2, v.as_bool() ? 1 : 0); break;
-    case value_type::int64: w.field_varint(3, static_cast<std::uint64_t>(v.as_int())); break;
-    case value_type::float64: w.field_fixed64(4, std::bit_cast<std::uint64_t>(v.as_double())); break;
+    case value_type::string: return 24 + v.as_string().size();
+    case value_type::boolean:
+    case value_type::int64:
+    case value_type::float64: return 24;
     default: {
-        const auto arr = w.begin(5, 1);  // AnyValue.array_value
+        std::size_t n = 24;
+        for (const auto& i : v.items()) n += 16 + value_bound(i);
+        return n;
+    }
+    }
+}
+
+inline std::size_t attributes_bound(std::span<const attribute_view> attrs) noexcept {
+    std::size_t n = 0;
+    for (const auto& a : attrs) n += 24 + a.key.size() + value_bound(a.value);
+    return n;
+}
+
+inline std::size_t span_bound(const span_view& s) noexcept {
+    std::size_t n = 160 + s.name.size() + 2 * s.error_type.size() + error_type_key.size() + attributes_bound(s.attributes);
+    for (const auto& e : s.events) n += 48 + e.name.size() + attributes_bound(e.attributes);
+    return n;
+}
+
+inline char* any_value(char* p, const value_view& v) noexcept {
+    switch (v.type()) {
+    case value_type::string: return string(p, 1, v.as_string());
+    case value_type::boolean:
+        *p++ = tag(2, wire::varint);
+        *p++ = v.as_bool() ? 1 : 0;
+        return p;
+    case value_type::int64:
+        *p++ = tag(3, wire::varint);
+        return varint(p, static_cast<std::uint64_t>(v.as_int()));
+    case value_type::float64:
+        *p++ = tag(4, wire::i64);
+        return fixed64(p, std::bit_cast<std::uint64_t>(v.as_double()));
+    default: {
+        char* arr = open(p, 5, 1);  // AnyValue.array_value
         for (const auto& item : v.items()) {
-            const auto e = w.begin(1, 1);  // ArrayValue.values
-            pb_any_value(w, item);
-            w.end(e);
+            char* e = open(p, 1, 1);  // ArrayValue.values
+            p = close(e, 1, any_value(p, item));
         }
-        w.end(arr);
+        return close(arr, 1, p);
     }
     }
 }
 
-inline void pb_key_value(pb_writer& w, std::uint32_t field, std::string_view key, const value_view& v) {
-    const auto kv = w.begin(field, 1);
-    w.field_bytes(1, key);
-    const auto val = w.begin(2, 1);
-    pb_any_value(w, v);
-    w.end(val);
-    w.end(kv);
+inline char* key_value(char* p, std::uint32_t field, std::string_view key, const value_view& v) noexcept {
+    char* kv = open(p, field, 1);
+    p = string(p, 1, key);
+    char* val = open(p, 2, 1);
+    p = close(val, 1, any_value(p, v));
+    return close(kv, 1, p);
 }
 
-inline void pb_span(pb_writer& w, const span_view& s) {
-    const auto sp = w.begin(2, 2);  // ScopeSpans.spans
-    w.field_bytes(1, s.context.trace.bytes());
-    w.field_bytes(2, s.context.span.bytes());
-    if (s.parent.valid()) w.field_bytes(4, s.parent.bytes());
-    w.field_bytes(5, s.name);
-    w.field_varint(6, otlp_kind(s.role));
-    w.field_fixed64(7, s.start_unix_ns);
-    w.field_fixed64(8, s.end_unix_ns);
-    for (const auto& a : s.attributes) pb_key_value(w, 9, a.key, a.value);
-    if (needs_error_type(s)) pb_key_value(w, 9, error_type_key, value_view::of(s.error_type));
-    if (s.dropped_attributes) w.field_varint(10, s.dropped_attributes);
+/// One ScopeSpans.spans field; `p` must have span_bound(s) bytes of room.
+inline char* span(char* p, const span_view& s) noexcept {
+    char* sp = open(p, 2, 2);
+    *p++ = tag(1, wire::len);
+    *p++ = 16;
+    p = big_endian64(p, s.context.trace.hi);
+    p = big_endian64(p, s.context.trace.lo);
+    *p++ = tag(2, wire::len);
+    *p++ = 8;
+    p = big_endian64(p, s.context.span.value);
+    if (s.parent.valid()) {
+        *p++ = tag(4, wire::len);
+        *p++ = 8;
+        p = big_endian64(p, s.parent.value);
+    }
+    p = string(p, 5, s.name);
+    *p++ = tag(6, wire::varint);
+    *p++ = static_cast<char>(otlp_kind(s.role));
+    *p++ = tag(7, wire::i64);
+    p = fixed64(p, s.start_unix_ns);
+    *p++ = tag(8, wire::i64);
+    p = fixed64(p, s.end_unix_ns);
+    for (const auto& a : s.attributes) p = key_value(p, 9, a.key, a.value);
+    if (needs_error_type(s)) p = key_value(p, 9, error_type_key, value_view::of(s.error_type));
+    if (s.dropped_attributes) {
+        *p++ = tag(10, wire::varint);
+        p = varint(p, s.dropped_attributes);
+    }
     for (const auto& e : s.events) {
-        const auto ev = w.begin(11, 1);
-        w.field_fixed64(1, e.time_unix_ns);
-        w.field_bytes(2, e.name);
-        for (const auto& a : e.attributes) pb_key_value(w, 3, a.key, a.value);
-        w.end(ev);
+        char* ev = open(p, 11, 1);
+        *p++ = tag(1, wire::i64);
+        p = fixed64(p, e.time_unix_ns);
+        p = string(p, 2, e.name);
+        for (const auto& a : e.attributes) p = key_value(p, 3, a.key, a.value);
+        p = close(ev, 1, p);
     }
-    if (s.dropped_events) w.field_varint(12, s.dropped_events);
+    if (s.dropped_events) {
+        *p++ = tag(12, wire::varint);
+        p = varint(p, s.dropped_events);
+    }
     if (s.status != status_code::unset) {
-        const auto st = w.begin(15, 1);
-        if (s.status == status_code::error && !s.error_type.empty()) w.field_bytes(2, s.error_type);
-        w.field_varint(3, otlp_status(s.status));
-        w.end(st);
+        char* st = open(p, 15, 1);
+        if (s.status == status_code::error && !s.error_type.empty()) p = string(p, 2, s.error_type);
+        *p++ = tag(3, wire::varint);
+        *p++ = static_cast<char>(otlp_status(s.status));
+        p = close(st, 1, p);
     }
-    w.field_fixed32(16, otlp_flags(s));
-    w.end(sp);
+    // flags: field 16, fixed32 - the only two-byte tag.
+    *p++ = static_cast<char>(0x85);
+    *p++ = 0x01;
+    const std::uint32_t f = otlp_flags(s);
+    for (int i = 0; i < 4; ++i) *p++ = static_cast<char>(f >> (8 * i));
+    return close(sp, 2, p);
 }
+
+}  // namespace pb
 
 /// Encodes the payload as an ExportTraceServiceRequest into `out` (cleared first).
 /// The spans come first in the buffer and the enclosing messages' headers are written into
@@ -163,7 +269,10 @@ inline void encode_protobuf(const otlp_payload& p, byte_buffer& out) {
     out.clear(headroom);
     pb_writer w(out);
     const std::size_t scope_spans_start = out.end();
-    for (const auto& s : p.spans) pb_span(w, s);
+    for (const auto& s : p.spans) {
+        char* start = out.grow(pb::span_bound(s));
+        out.commit(static_cast<std::size_t>(pb::span(start, s) - start));
+    }
     {
         const auto sc = w.begin(1, 1);  // ScopeSpans.scope
         w.field_bytes(1, p.scope_name);
@@ -173,7 +282,10 @@ inline void encode_protobuf(const otlp_payload& p, byte_buffer& out) {
     const std::size_t scope_spans_len = out.end() - scope_spans_start;
     {
         const auto rs = w.begin(1, 2);  // ResourceSpans.resource (after scope_spans; order is free)
-        for (const auto& a : p.resource) pb_key_value(w, 1, a.key, a.value);
+        for (const auto& a : p.resource) {
+            char* start = out.grow(24 + a.key.size() + pb::value_bound(a.value));
+            out.commit(static_cast<std::size_t>(pb::key_value(start, 1, a.key, a.value) - start));
+        }
         w.end(rs);
     }
     // Prefixes, innermost first: ResourceSpans.scope_spans (2), then request.resource_spans (1).
