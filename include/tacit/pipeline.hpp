@@ -174,9 +174,12 @@ struct worker_state {
         export_batch batch{spans, stats, resource};
         auto t0 = steady_ns();
         for (std::size_t i = 0; i < exporters.size(); ++i) {
-            export_result r = export_result::failure();
+            bool ok = false;
+            std::uint64_t rejected = 0;
             try {
-                r = exporters[i]->export_spans(batch);
+                export_result r = exporters[i]->export_spans(batch);
+                ok = r.ok();
+                rejected = std::min<std::uint64_t>(r.rejected, spans.size());
             } catch (const std::exception& e) {
                 ++exceptions;
                 diag(std::string("tacit: an exporter threw ") + typeid(e).name() + "; its batch is counted as failed");
@@ -185,10 +188,9 @@ struct worker_state {
                 diag("tacit: an exporter threw; its batch is counted as failed");
             }
             auto& c = exporter_counts[i];
-            if (r.ok()) {
-                std::uint64_t rej = std::min<std::uint64_t>(r.rejected, spans.size());
-                c.exported += spans.size() - rej;
-                c.rejected += rej;
+            if (ok) {
+                c.exported += spans.size() - rejected;
+                c.rejected += rejected;
             } else {
                 c.failed += spans.size();
             }
@@ -208,7 +210,7 @@ struct worker_state {
             for (;;) {
                 std::size_t n = r->ring.consume([&](const std::byte* p, std::size_t size) {
                     if (decoder.size() >= max_batch) return false;
-                    if (!discard) decoder.add(p, size);
+                    if (!discard) decoder.add(p, size, r->thread_index);
                     return true;
                 });
                 moved += n;

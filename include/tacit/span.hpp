@@ -145,6 +145,7 @@ public:
         std::byte* p = r->ring.try_reserve(size);
         if (TACIT_UNLIKELY(p == nullptr)) {
             detail::thread_ring::bump(r->dropped_full);
+            if (r->core->worker_sleeping.load(std::memory_order_relaxed)) r->core->ring_the_doorbell();
             return;
         }
         std::memcpy(p, &rec_, size);

@@ -30,15 +30,17 @@ public:
     void clear() noexcept {
         raw_.clear();
         offsets_.clear();
+        threads_.clear();
     }
     std::size_t size() const noexcept { return offsets_.size(); }
 
     /// Copies one record out of a ring.
-    void add(const std::byte* record, std::size_t size) {
+    void add(const std::byte* record, std::size_t size, std::uint32_t thread) {
         std::size_t at = raw_.size();
         raw_.resize(at + size);
         std::memcpy(raw_.data() + at, record, size);
         offsets_.push_back(at);
+        threads_.push_back(thread);
     }
 
     /// Views of every record added since clear(); valid until the next add() or clear().
@@ -50,7 +52,10 @@ public:
         events_.resize(n_events);
         items_.resize(n_items);
         std::size_t a = 0, e = 0, it = 0;
-        for (std::size_t i = 0; i < offsets_.size(); ++i) decode(raw_.data() + offsets_[i], clock, spans_[i], a, e, it);
+        for (std::size_t i = 0; i < offsets_.size(); ++i) {
+            decode(raw_.data() + offsets_[i], clock, spans_[i], a, e, it);
+            spans_[i].thread = threads_[i];
+        }
         return {spans_.data(), spans_.size()};
     }
 
@@ -198,6 +203,7 @@ private:
 
     std::vector<std::byte> raw_;
     std::vector<std::size_t> offsets_;
+    std::vector<std::uint32_t> threads_;
     std::vector<span_view> spans_;
     std::vector<attribute_view> attrs_;
     std::vector<event_view> events_;

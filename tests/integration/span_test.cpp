@@ -1,0 +1,285 @@
+// Spans through a real pipeline: attributes of every type, nesting, ids, parents across
+// threads, events, status, content gating, truncation. Built enabled and with TACIT_DISABLE.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "schema.hpp"
+
+TEST_CASE("attributes of every type arrive as recorded") {
+    fixture f;
+    {
+        auto s = tacit::start<t::tool_usage>(f.p);
+        std::string name = "web_search";
+        s.set<t::tool_name>(name).set<t::attempts>(-3).set<t::cached>(true).set<t::score>(0.25);
+        s.set<t::count_u>(~std::uint64_t{0});  // saturates to INT64_MAX
+        name.assign("overwritten after set: the record holds its own copy");
+    }
+    {
+        auto c = tacit::start<t::crew_run>(f.p);
+        std::vector<std::string> names{"search", "calc"};
+        c.set<t::tool_names>(names).set<t::sizes>(std::vector<int>{1, 2, 3});
+        c.set<t::weights>(std::array<double, 2>{0.5, 1.5}).set<t::flags>(std::vector<bool>{true, false});
+        c.set<"crew.cache_hits">(7).set<"crew.region_code">("eu");
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 2);
+    const auto* s = by_name(spans, "tool_usage");
+    REQUIRE(s);
+    CHECK(s->find("gen_ai.tool.name")->value.s == "web_search");
+    CHECK(s->find("crew.tool.attempts")->value.i == -3);
+    CHECK(s->find("crew.tool.cached")->value.b == true);
+    CHECK(s->find("crew.tool.score")->value.d == 0.25);
+    CHECK(s->find("crew.count")->value.i == INT64_MAX);
+    CHECK(s->status == tacit::status_code::unset);
+    const auto* c = by_name(spans, "crew_execution");
+    REQUIRE(c);
+    auto& tn = c->find("crew.tool_names")->value;
+    CHECK(tn.type == tacit::value_type::string_array);
+    REQUIRE(tn.items.size() == 2);
+    CHECK(tn.items[1].s == "calc");
+    CHECK(c->find("crew.sizes")->value.items.size() == 3);
+    CHECK(c->find("crew.sizes")->value.items[2].i == 3);
+    CHECK(c->find("crew.weights")->value.items[1].d == 1.5);
+    CHECK(c->find("crew.flags")->value.items[0].b == true);
+    CHECK(c->find("crew.cache_hits")->value.i == 7);
+    CHECK(c->find("crew.region_code")->value.s == "eu");
+}
+
+TEST_CASE("nesting through the thread's current span, W3C ids, timestamps") {
+    fixture f;
+    tacit::span_context outer_ctx;
+    {
+        auto outer = tacit::start<t::crew_run>(f.p);
+        outer_ctx = outer.context();
+        CHECK(tacit::current_context() == outer_ctx);
+        {
+            auto inner = tacit::start<t::tool_usage>(f.p);
+            auto inner2 = tacit::start<t::agent_run>(f.p);
+        }
+        CHECK(tacit::current_context() == outer_ctx);
+        auto sibling = tacit::start<t::tool_usage>(f.p);
+    }
+    CHECK_FALSE(tacit::current_context().valid());
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 4);
+    const auto* outer = by_name(spans, "crew_execution");
+    const auto* agent = by_name(spans, "agent_execution");
+    REQUIRE(outer);
+    REQUIRE(agent);
+    CHECK_FALSE(outer->parent.valid());
+    std::set<std::uint64_t> ids;
+    for (const auto& s : spans) {
+        CHECK(s.context.trace == outer->context.trace);
+        CHECK(s.context.span.valid());
+        CHECK(s.context.trace.valid());
+        CHECK(s.end_unix_ns >= s.start_unix_ns);
+        CHECK(s.start_unix_ns > 1'600'000'000'000'000'000ull);  // Unix ns, after 2020
+        ids.insert(s.context.span.value);
+    }
+    CHECK(ids.size() == 4);
+    // both tool_usage spans are children of the crew; the agent span is a child of the first tool span
+    int children_of_outer = 0;
+    for (const auto& s : spans)
+        if (s.parent == outer->context.span) ++children_of_outer;
+    CHECK(children_of_outer == 2);
+    CHECK(agent->parent != outer->context.span);
+    CHECK(agent->parent.valid());
+    // a child starts after and ends before its parent
+    for (const auto& s : spans) {
+        if (s.parent != outer->context.span) continue;
+        CHECK(s.start_unix_ns >= outer->start_unix_ns);
+        CHECK(s.end_unix_ns <= outer->end_unix_ns + 1000);
+    }
+}
+
+TEST_CASE("explicit parenting across threads and from a remote context") {
+    fixture f;
+    tacit::span_context parent;
+    {
+        auto root = tacit::start<t::crew_run>(f.p);
+        parent = root.context();
+        std::thread worker([&] {
+            CHECK_FALSE(tacit::current_context().valid());  // thread-local: nothing current here
+            auto child = tacit::start<t::tool_usage>(f.p, parent);
+            auto grandchild = tacit::start<t::agent_run>(f.p);  // nested under child on this thread
+        });
+        worker.join();
+    }
+    tacit::span_context remote{{0x0af7651916cd43ddull, 0x8448eb211c80319cull}, tacit::span_id{0xb7ad6b7169203331ull}, 1, true};
+    { auto s = tacit::start<t::client_call>(f.p, remote); }
+    { auto s = tacit::start<t::client_call>(f.p, tacit::span_context{}); }  // invalid: a new root
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 5);
+    const auto* tool = by_name(spans, "tool_usage");
+    const auto* agent = by_name(spans, "agent_execution");
+    REQUIRE(tool);
+    REQUIRE(agent);
+    CHECK(tool->parent == parent.span);
+    CHECK(tool->context.trace == parent.trace);
+    CHECK(agent->parent == tool->context.span);
+    CHECK(tool->thread != by_name(spans, "crew_execution")->thread);
+    int remote_children = 0, new_roots = 0;
+    for (const auto& s : spans) {
+        if (s.name != "llm_call") continue;
+        CHECK(s.role == tacit::span_role::client);
+        if (s.parent_remote) {
+            ++remote_children;
+            CHECK(s.context.trace == remote.trace);
+            CHECK(s.parent == remote.span);
+        } else {
+            ++new_roots;
+            CHECK_FALSE(s.parent.valid());
+            CHECK(s.context.trace != remote.trace);
+        }
+    }
+    CHECK(remote_children == 1);
+    CHECK(new_roots == 1);
+}
+
+TEST_CASE("status: ok, an error type, an exception's type; events") {
+    fixture f;
+    { auto s = tacit::start<t::tool_usage>(f.p); s.ok(); }
+    { auto s = tacit::start<t::tool_usage>(f.p); s.error("timeout"); }
+    {
+        auto s = tacit::start<t::tool_usage>(f.p);
+        try {
+            throw std::out_of_range("a message that must never be exported");
+        } catch (const std::exception& e) {
+            s.error(tacit::error_type::of(e));
+        }
+        s.event<t::retried>().set<t::attempts>(2);
+        s.event<t::retried>().set<t::attempts>(3);
+    }
+    { auto e = tacit::event<t::feature>(f.p); e.set<t::tool_name>("planner"); }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 4);
+    CHECK(spans[0].status == tacit::status_code::ok);
+    CHECK(spans[1].status == tacit::status_code::error);
+    CHECK(spans[1].error_type == "timeout");
+    CHECK(spans[2].status == tacit::status_code::error);
+    CHECK(spans[2].error_type == "std::out_of_range");
+    REQUIRE(spans[2].events.size() == 2);
+    CHECK(spans[2].events[0].name == "retry");
+    CHECK(spans[2].events[1].attributes.at(0).value.i == 3);
+    CHECK(spans[2].events[0].time_unix_ns >= spans[2].start_unix_ns);
+    CHECK(spans[2].events[1].time_unix_ns <= spans[2].end_unix_ns);
+    CHECK(spans[3].name == "feature_usage");
+    CHECK(spans[3].start_unix_ns == spans[3].end_unix_ns);
+    CHECK(spans[3].find("gen_ai.tool.name")->value.s == "planner");
+}
+
+TEST_CASE("content is written only while sharing is on") {
+    fixture f;
+    { auto s = tacit::start<t::agent_run>(f.p); s.set<t::goal>("CANARY-GOAL-1").set<t::tool_name>("x"); }
+    f.p.share_content(true);
+    { auto s = tacit::start<t::agent_run>(f.p); s.set<t::goal>("CANARY-GOAL-2"); }
+    f.p.share_content(false);
+    { auto s = tacit::start<t::agent_run>(f.p); s.set<t::goal>("CANARY-GOAL-3"); }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 3);
+    CHECK(spans[0].find("crew.agent.goal") == nullptr);
+    CHECK(spans[0].find("gen_ai.tool.name") != nullptr);
+    REQUIRE(spans[1].find("crew.agent.goal") != nullptr);
+    CHECK(spans[1].find("crew.agent.goal")->value.s == "CANARY-GOAL-2");
+    CHECK(spans[1].find("crew.agent.goal")->sensitivity == tacit::sensitivity::content);
+    CHECK(spans[2].find("crew.agent.goal") == nullptr);
+}
+
+TEST_CASE("overlong strings are cut with a mark; too many attributes are counted") {
+    fixture f;
+    std::string huge(10'000, 'x');
+    {
+        auto s = tacit::start<t::tool_usage>(f.p);
+        s.set<t::tool_name>(huge);
+        for (int i = 0; i < TACIT_MAX_ATTRIBUTES + 5; ++i) s.set<t::attempts>(i);
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 1);
+    auto v = spans[0].find("gen_ai.tool.name")->value.s;
+    CHECK(v.size() == TACIT_MAX_STRING);
+    CHECK(v.substr(v.size() - 3) == "\xE2\x80\xA6");
+    // a key set again keeps its last value
+    CHECK(spans[0].find("crew.tool.attempts")->value.i == TACIT_MAX_ATTRIBUTES - 2);
+    CHECK(spans[0].dropped_attributes == 6);
+    auto st = f.p.stats();
+    CHECK(st.truncated_strings == 1);
+    CHECK(st.dropped_attributes == 6);
+}
+
+TEST_CASE("the default pipeline, and a span moved out of a factory") {
+    fixture f;
+    { auto s = tacit::start<t::tool_usage>(); }  // no default installed: not recorded
+    f.p.install_as_default();
+    auto make = [] {
+        auto s = tacit::start<t::tool_usage>();
+        s.set<t::attempts>(1);
+        return s;
+    };
+    {
+        auto s = make();
+        s.set<t::tool_name>("moved");
+    }
+    TACIT_SPAN(t::crew_run);
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 1);
+    CHECK(spans[0].find("crew.tool.attempts")->value.i == 1);
+    CHECK(spans[0].find("gen_ai.tool.name")->value.s == "moved");
+}
+
+TEST_CASE("sampling: always_off records nothing and its children follow") {
+    auto o = fixture::quick();
+    o.sampler = tacit::sampler::always_off();
+    fixture f(o);
+    {
+        auto root = tacit::start<t::crew_run>(f.p);
+        CHECK_FALSE(root.recording());
+        auto child = tacit::start<t::tool_usage>(f.p);
+        CHECK_FALSE(child.recording());
+        CHECK(child.context().trace == root.context().trace);
+    }
+    auto o2 = fixture::quick();
+    o2.sampler = tacit::sampler::traceidratio(0.5);
+    fixture g(o2);
+    for (int i = 0; i < 2000; ++i) { auto s = tacit::start<t::tool_usage>(g.p); }
+    auto none = f.flush();
+    auto half = g.flush();
+    CHECK(none.empty());
+    if constexpr (!tacit::compiled_in) {
+        CHECK(half.empty());
+        return;
+    }
+    CHECK(half.size() > 850);
+    CHECK(half.size() < 1150);
+    for (const auto& s : half) CHECK(tacit::sample_traceidratio(s.context.trace, 0.5));
+}
