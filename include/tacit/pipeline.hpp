@@ -14,13 +14,19 @@
 #include <condition_variable>  // waiting for flushes
 #include <cstdint>             // counters
 #include <exception>           // containing exporter failures
+#include <cstdlib>             // std::atexit
 #include <memory>              // shared worker state
+#include <new>                 // placement new after fork
 #include <mutex>               // configuration (cold path only)
 #include <string>              // diagnostics
 #include <thread>              // the background thread
 #include <utility>             // std::forward
 #include <typeinfo>            // exporter exception types
 #include <vector>              // exporters, rings
+
+#include <pthread.h>  // pthread_atfork: a forked child must not inherit a half-held lock
+#include <signal.h>   // opt-in SIGTERM handling
+#include <time.h>     // nanosleep, async-signal-safe
 
 #include "config.hpp"
 #include "detail/clock.hpp"
@@ -79,6 +85,11 @@ struct worker_state {
     bool stop = false;
     bool finished = false;
     std::condition_variable done;
+    /// Set in a child after fork(): the background thread does not exist there.
+    std::atomic<bool> forked{false};
+    /// SIGTERM handling: the handler asks, the background thread flushes and answers.
+    std::atomic<std::uint64_t> signal_flush_requested{0};
+    std::atomic<std::uint64_t> signal_flush_done{0};
 
     // Statistics, published by the worker under stats_mutex for stats().
     std::mutex stats_mutex;
@@ -282,7 +293,8 @@ struct worker_state {
             refresh_rings();
             bool off = g_off.load(std::memory_order_relaxed) != 0;
             std::size_t moved = drain(off);
-            bool flushing = flush_seq != flush_done;
+            std::uint64_t signal_seq = signal_flush_requested.load(std::memory_order_acquire);
+            bool flushing = flush_seq != flush_done || signal_seq != signal_flush_done.load(std::memory_order_relaxed);
             if (flushing || stopping || now >= next_export) {
                 export_pending();
                 next_export = now + options.schedule_delay;
@@ -291,6 +303,7 @@ struct worker_state {
                 call_exporters(false, clock_t::now() + options.export_timeout);
                 retire_rings();
                 tick();
+                signal_flush_done.store(signal_seq, std::memory_order_release);
                 std::lock_guard lock(core.wake_mutex);
                 flush_done = flush_seq;
                 done.notify_all();
@@ -323,6 +336,103 @@ struct worker_state {
     }
 };
 
+
+/// Every live pipeline, for the fork and exit hooks (cold paths only).
+struct live_pipelines {
+    std::mutex mutex;
+    std::vector<worker_state*> all;
+    struct sigaction previous_sigterm {};
+    std::atomic<worker_state*> sigterm_target{nullptr};
+    std::chrono::milliseconds sigterm_bound{1000};
+
+    static live_pipelines& get() {
+        static live_pipelines* instance = [] {
+            auto* p = new live_pipelines;  // never destroyed: the exit hook may run after statics
+            ::pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child);
+            std::atexit(&at_exit);
+            return p;
+        }();
+        return *instance;
+    }
+
+    // fork(): hold every lock tacit has, so the child's copies are consistent and free.
+    static void before_fork() {
+        auto& l = get();
+        l.mutex.lock();
+        for (auto* w : l.all) {
+            w->core.wake_mutex.lock();
+            w->core.registry_mutex.lock();
+            w->stats_mutex.lock();
+        }
+    }
+    static void release_all(live_pipelines& l) {
+        for (auto* w : l.all) {
+            w->stats_mutex.unlock();
+            w->core.registry_mutex.unlock();
+            w->core.wake_mutex.unlock();
+        }
+        l.mutex.unlock();
+    }
+    static void after_fork_parent() { release_all(get()); }
+    // In the child only the forking thread exists: inherited pipelines are switched off and
+    // their methods return at once; a pipeline created in the child works normally.
+    static void after_fork_child() {
+        auto& l = get();
+        for (auto* w : l.all) {
+            w->forked.store(true, std::memory_order_relaxed);
+            w->core.enabled.store(false, std::memory_order_relaxed);
+        }
+        release_all(l);
+    }
+
+    // exit() or a return from main with a pipeline still alive (say, on main's stack): flush
+    // what was recorded, each pipeline bounded by its shutdown timeout.
+    static void at_exit() {
+        auto& l = get();
+        std::vector<worker_state*> all;
+        {
+            std::lock_guard lock(l.mutex);
+            all = l.all;
+        }
+        for (auto* w : all) {
+            if (w->forked.load(std::memory_order_relaxed)) continue;
+            std::unique_lock lock(w->core.wake_mutex);
+            if (w->finished) continue;
+            std::uint64_t seq = ++w->flush_requested;
+            w->core.wake.notify_one();
+            w->done.wait_for(lock, w->options.shutdown_timeout, [&] { return w->flush_done >= seq || w->finished; });
+        }
+    }
+
+    static void on_sigterm(int sig, siginfo_t* info, void* context) {
+        auto& l = get();
+        if (worker_state* w = l.sigterm_target.load(std::memory_order_acquire)) {
+            // Only async-signal-safe steps here: atomics and nanosleep. The background thread
+            // notices the request within its 50 ms poll and flushes.
+            std::uint64_t seq = w->signal_flush_requested.load(std::memory_order_relaxed) + 1;
+            w->signal_flush_requested.store(seq, std::memory_order_release);
+            long waited_ms = 0;
+            while (w->signal_flush_done.load(std::memory_order_acquire) < seq && waited_ms < l.sigterm_bound.count()) {
+                timespec ts{0, 1'000'000};
+                ::nanosleep(&ts, nullptr);
+                ++waited_ms;
+            }
+        }
+        // Chain to whatever was there before.
+        const struct sigaction& prev = l.previous_sigterm;
+        if (prev.sa_flags & SA_SIGINFO) {
+            if (prev.sa_sigaction) prev.sa_sigaction(sig, info, context);
+        } else if (prev.sa_handler == SIG_IGN) {
+            return;
+        } else if (prev.sa_handler == SIG_DFL) {
+            ::sigaction(SIGTERM, &prev, nullptr);
+            ::raise(SIGTERM);  // delivered with the default action when this handler returns
+        } else {
+            prev.sa_handler(sig);
+        }
+    }
+};
+
 }  // namespace detail
 
 /// Owns the rings of the threads that record into it, a background thread, and exporters.
@@ -333,13 +443,38 @@ public:
         : state_(std::make_shared<detail::worker_state>(std::move(options))) {
         detail::g_off.store(detail::env_disabled(state_->options.on_diagnostic) ? 1u : 0u, std::memory_order_relaxed);
         if (state_->options.install_as_default) install_as_default();
+        auto& live = detail::live_pipelines::get();
+        std::lock_guard lock(live.mutex);
+        live.all.push_back(state_.get());
     }
 
     pipeline(const pipeline&) = delete;
     pipeline& operator=(const pipeline&) = delete;
 
     /// Flushes and stops within the shutdown timeout (default 2 s), never longer.
-    ~pipeline() { shutdown(state_->options.shutdown_timeout); }
+    ~pipeline() {
+        shutdown(state_->options.shutdown_timeout);
+        auto& live = detail::live_pipelines::get();
+        std::lock_guard lock(live.mutex);
+        std::erase(live.all, state_.get());
+        detail::worker_state* me = state_.get();
+        live.sigterm_target.compare_exchange_strong(me, nullptr);
+    }
+
+    /// Opt-in: on SIGTERM, flush this pipeline (waiting at most `bound`) and then hand the
+    /// signal to the handler that was installed before (the default one terminates).
+    /// Returns false if a handler could not be installed.
+    bool handle_sigterm(std::chrono::milliseconds bound = std::chrono::milliseconds(1000)) {
+        auto& live = detail::live_pipelines::get();
+        live.sigterm_bound = bound;
+        bool first = live.sigterm_target.exchange(state_.get()) == nullptr;
+        if (!first) return true;
+        struct sigaction sa {};
+        sa.sa_sigaction = &detail::live_pipelines::on_sigterm;
+        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        return ::sigaction(SIGTERM, &sa, &live.previous_sigterm) == 0;
+    }
 
     /// Adds an exporter; it receives the spans of the next batch on.
     pipeline& add_exporter(std::unique_ptr<exporter> e) {
@@ -373,6 +508,7 @@ public:
     /// Exports everything recorded before the call; false if the timeout ran out first.
     bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {
         auto& s = *state_;
+        if (s.forked.load(std::memory_order_relaxed)) return false;
         std::unique_lock lock(s.core.wake_mutex);
         if (!thread_.joinable() || s.finished) return s.finished ? false : true;
         std::uint64_t seq = ++s.flush_requested;
@@ -388,6 +524,14 @@ public:
         if (shut_down_) return true;
         shut_down_ = true;
         auto& s = *state_;
+        if (s.forked.load(std::memory_order_relaxed)) {
+            // A child of fork(): the parent's background thread does not exist here. Forget
+            // its handle without touching it and keep the state alive: nothing waits, nothing
+            // is freed that the parent's copy of the thread might have been using.
+            new (&thread_) std::thread();
+            new std::shared_ptr<detail::worker_state>(state_);
+            return false;
+        }
         auto* core = &s.core;
         detail::pipeline_core* expected = core;
         detail::g_default.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
@@ -478,6 +622,7 @@ public:
     bool force_flush(std::chrono::milliseconds = std::chrono::milliseconds(30000)) noexcept { return true; }
     bool shutdown(std::chrono::milliseconds) noexcept { return true; }
     bool shutdown() noexcept { return true; }
+    bool handle_sigterm(std::chrono::milliseconds = std::chrono::milliseconds(1000)) noexcept { return true; }
     pipeline_stats stats() const noexcept { return {}; }
     std::vector<exporter_stats> exporter_accounting() const { return {}; }
     const pipeline_options& options() const noexcept { return options_; }

@@ -1,0 +1,92 @@
+// fork(), exit() with spans in flight, and opt-in SIGTERM handling.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "schema.hpp"
+
+namespace {
+int count_spans(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) n += line.rfind("{\"type\":\"span\"", 0) == 0;
+    return n;
+}
+
+/// Waits for a child at most `seconds`; kills it and fails if it takes longer.
+int wait_bounded(pid_t child, int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+        int status = 0;
+        if (::waitpid(child, &status, WNOHANG) == child) return status;
+        ::usleep(10'000);
+    }
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    FAIL("the child did not finish in time");
+    return -1;
+}
+}  // namespace
+
+TEST_CASE("fork: the child's inherited pipeline is off and never deadlocks; a new one works") {
+    fixture f;
+    for (int i = 0; i < 100; ++i) { auto s = tacit::start<t::tool_usage>(f.p); }
+    pid_t child = ::fork();
+    if (child == 0) {
+        int code = 0;
+        {
+            auto s = tacit::start<t::tool_usage>(f.p);
+            if (s.recording()) code = 3;
+        }
+        if (f.p.force_flush(std::chrono::milliseconds(100))) code = 4;  // returns at once: no thread here
+        tacit::pipeline fresh(fixture::quick());
+        auto& mem = fresh.emplace_exporter<tacit::memory_exporter>();
+        { auto s = tacit::start<t::tool_usage>(fresh); }
+        fresh.force_flush();
+        if (tacit::compiled_in && mem.size() != 1) code = 5;
+        ::_exit(code);
+    }
+    int status = wait_bounded(child, 10);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(f.flush().size() == (tacit::compiled_in ? 100u : 0u));  // the parent is unaffected
+}
+
+TEST_CASE("exit() with a pipeline still alive flushes what was recorded") {
+    std::string path = "tacit_lifecycle_exit.jsonl";
+    pid_t child = ::fork();
+    if (child == 0) {
+        auto* p = new tacit::pipeline(fixture::quick());  // never destroyed: only the exit hook runs
+        p->emplace_exporter<tacit::jsonl_exporter>(path);
+        for (int i = 0; i < 25; ++i) { auto s = tacit::start<t::tool_usage>(*p); }
+        std::exit(0);
+    }
+    int status = wait_bounded(child, 10);
+    CHECK(WIFEXITED(status));
+    CHECK(count_spans(path) == (tacit::compiled_in ? 25 : 0));
+    std::remove(path.c_str());
+}
+
+TEST_CASE("SIGTERM, when asked for, flushes and then chains to the previous handler") {
+    std::string path = "tacit_lifecycle_sigterm.jsonl";
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::signal(SIGTERM, [](int) { ::_exit(42); });  // the host's own handler
+        tacit::pipeline p(fixture::quick());
+        p.emplace_exporter<tacit::jsonl_exporter>(path);
+        p.handle_sigterm(std::chrono::milliseconds(2000));
+        for (int i = 0; i < 7; ++i) { auto s = tacit::start<t::tool_usage>(p); }
+        ::raise(SIGTERM);
+        ::_exit(1);  // not reached: the chained handler exits with 42
+    }
+    int status = wait_bounded(child, 10);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 42);
+    CHECK(count_spans(path) == (tacit::compiled_in ? 7 : 0));
+    std::remove(path.c_str());
+}
