@@ -46,7 +46,7 @@ struct analyzer_options {
     /// The span kind of a whole crew run, compared with its own history.
     std::string crew_span = "crew_execution";
     /// Crew runs with the same value of this attribute share a history (all share one if absent).
-    std::string crew_key_attribute = "crew.name";
+    std::string crew_key_attribute = "crew.key";
 
     /// Throughput window width; when more than `max_windows` would be needed, widths double.
     std::uint64_t window_ns = 1'000'000'000;

@@ -23,7 +23,7 @@ inline tacit::span_view view_of(const gen_span& g, std::array<tacit::attribute_v
     s.thread = g.thread;
     std::size_t n = 0;
     if (!g.tool.empty()) attrs[n++] = {"gen_ai.tool.name", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view{g.tool})};
-    if (!g.crew.empty()) attrs[n++] = {"crew.name", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view{g.crew})};
+    if (!g.crew.empty()) attrs[n++] = {"crew.key", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view{g.crew})};
     if (g.attempts >= 0) attrs[n++] = {"crew.attempts", tacit::sensitivity::public_data, tacit::value_view::of(std::int64_t{g.attempts})};
     s.attributes = {attrs.data(), n};
     return s;

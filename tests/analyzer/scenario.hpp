@@ -22,7 +22,7 @@ struct gen_span {
     std::string error_type;
     std::uint32_t thread = 1;
     std::string tool;   // gen_ai.tool.name
-    std::string crew;   // crew.name
+    std::string crew;   // crew.key
     std::int64_t attempts = -1;
 };
 
@@ -41,7 +41,7 @@ inline gen_span mk(const char* name, std::uint64_t hi, std::uint64_t lo, std::ui
 inline std::string to_jsonl(const gen_span& s) {
     std::string attrs;
     if (!s.tool.empty()) attrs += fmt::format("\"gen_ai.tool.name\":\"{}\"", s.tool);
-    if (!s.crew.empty()) attrs += fmt::format("{}\"crew.name\":\"{}\"", attrs.empty() ? "" : ",", s.crew);
+    if (!s.crew.empty()) attrs += fmt::format("{}\"crew.key\":\"{}\"", attrs.empty() ? "" : ",", s.crew);
     if (s.attempts >= 0) attrs += fmt::format("{}\"crew.attempts\":{}", attrs.empty() ? "" : ",", s.attempts);
     return fmt::format(
         "{{\"type\":\"span\",\"name\":\"{}\",\"kind\":\"internal\",\"trace_id\":\"{:016x}{:016x}\",\"span_id\":\"{:016x}\","
