@@ -331,10 +331,14 @@ TEST_CASE("resource: SDK attributes fixed, service.name precedence, no duplicate
     CHECK(count("\"key\":\"deployment.environment\",\"value\":{\"stringValue\":\"test\"}") == 1);  // pipeline's wins
     CHECK(count("\"key\":\"team\"") == 1);
 
-    // Without a pipeline service name: options, then unknown_service.
+    // Without a pipeline service name, or with only its placeholder: options, then unknown_service.
     s.resource = tacit::resource_view{};
     j = std::string(e.encode_for_test(s.batch()));
     CHECK(count("svc-from-env") == 1);
+    s.resource = tacit::resource_view{"unknown_service", "", {}};
+    j = std::string(e.encode_for_test(s.batch()));
+    CHECK(count("svc-from-env") == 1);
+    CHECK(count("unknown_service") == 0);
     tacit::otlp_http_options bare;
     bare.protocol = tacit::otlp_protocol::http_json;
     tacit::otlp_http_exporter e2(bare);

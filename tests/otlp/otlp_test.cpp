@@ -22,6 +22,8 @@
 
 #include "sample_spans.hpp"
 #include "tacit/exporters/otlp_http.hpp"
+#include "tacit/tacit.hpp"
+#include "tacit/trace_context.hpp"
 
 namespace {
 
@@ -606,4 +608,81 @@ TEST_CASE("length prefixes across varint boundaries decode exactly") {
                             "attr big s.20k string:\"" + s20k + "\"", array_line,
                             "attr huge s.2m string:\"" + s3m + "\""});
     }
+}
+
+namespace {
+struct p_tool_name : tacit::attribute<"gen_ai.tool.name", std::string_view> {};
+struct p_attempts : tacit::attribute<"crew.tool.attempts", std::int64_t> {};
+struct p_retry : tacit::event_kind<"retry", p_attempts> {};
+struct p_crew : tacit::span_kind<"crew_execution"> {};
+struct p_tool : tacit::span_kind<"tool_usage", p_tool_name, p_attempts> {};
+
+std::string hex16(tacit::span_id id) {
+    const auto h = id.hex();
+    return std::string(h.data(), h.size());
+}
+}  // namespace
+
+TEST_CASE("spans through a real pipeline reach the official decoder") {
+    auto& r = peer();
+    tacit::pipeline_options po;
+    po.service_name = "pipeline-svc";
+    po.service_version = "9.9.9";
+    po.schedule_delay = 50ms;
+    po.watch_environment = false;
+    tacit::pipeline p{po};
+    auto& ex = p.emplace_exporter<tacit::otlp_http_exporter>(opts(r));
+    const auto remote = tacit::extract_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    REQUIRE(remote);
+    std::string crew_id, tool_id;
+    {
+        auto crew = tacit::start<p_crew>(p, *remote);
+        crew_id = hex16(crew.context().span);
+        auto tool = tacit::start<p_tool>(p);
+        tool_id = hex16(tool.context().span);
+        tool.set<p_tool_name>("web_search").set<p_attempts>(2);
+        tool.event<p_retry>().set<p_attempts>(1);
+        tool.error("timeout");
+    }
+    CHECK(p.force_flush(5000ms));
+    CHECK(p.shutdown(5000ms));
+    const auto log = r.log();
+    if constexpr (!tacit::compiled_in) {
+        // Compiled out: nothing is recorded, so nothing is sent.
+        CHECK(count_lines(log, "request ") == 0);
+        CHECK(ex.counters().requests == 0);
+        return;
+    }
+    INFO("receiver log:\n" << log);
+    CHECK(count_lines(log, "decode error") == 0);
+    CHECK(count_lines(log, "span ") == 2);
+    require_lines(log, {"resource service.name=string:\"pipeline-svc\"", "resource service.version=string:\"9.9.9\"",
+                        "resource telemetry.sdk.name=string:\"tacit\"",
+                        "attr tool_usage gen_ai.tool.name string:\"web_search\"", "attr tool_usage crew.tool.attempts int:2",
+                        "attr tool_usage error.type string:\"timeout\"", "eattr tool_usage retry crew.tool.attempts int:1"});
+    bool crew_seen = false, tool_seen = false;
+    for (const auto& l : lines_of(log)) {
+        if (l.starts_with("span crew_execution ")) {
+            crew_seen = true;
+            // The remote parent's trace continues; the parent link points into the other process.
+            CHECK(l.find(" trace=4bf92f3577b34da6a3ce929d0e0e4736 ") != std::string::npos);
+            CHECK(l.find(" span=" + crew_id + " ") != std::string::npos);
+            CHECK(l.find(" parent=00f067aa0ba902b7 ") != std::string::npos);
+        }
+        if (l.starts_with("span tool_usage ")) {
+            tool_seen = true;
+            CHECK(l.find(" trace=4bf92f3577b34da6a3ce929d0e0e4736 ") != std::string::npos);
+            CHECK(l.find(" span=" + tool_id + " ") != std::string::npos);
+            CHECK(l.find(" parent=" + crew_id + " ") != std::string::npos);
+            CHECK(l.find(" status=2:timeout ") != std::string::npos);
+            CHECK(l.find(" flags=257 ") != std::string::npos);  // sampled, local parent
+        }
+    }
+    CHECK(crew_seen);
+    CHECK(tool_seen);
+    CHECK(ex.counters().spans_exported == 2);
+    const auto acc = p.exporter_accounting();
+    REQUIRE(acc.size() == 1);
+    CHECK(acc[0].exported == 2);
+    CHECK(acc[0].failed == 0);
 }

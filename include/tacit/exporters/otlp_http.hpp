@@ -55,7 +55,8 @@ struct otlp_http_options {
     std::vector<std::pair<std::string, std::string>> headers;
     /// Bounds one whole export: every attempt and every backoff sleep (OTEL_EXPORTER_OTLP_TIMEOUT).
     std::chrono::milliseconds timeout{10000};
-    /// service.name when the pipeline's resource has none (OTEL_SERVICE_NAME).
+    /// service.name when the pipeline's resource has none or only "unknown_service"
+    /// (OTEL_SERVICE_NAME).
     std::string service_name;
     /// Extra resource attributes (OTEL_RESOURCE_ATTRIBUTES); the pipeline's take precedence.
     std::vector<std::pair<std::string, std::string>> resource_attributes;
@@ -443,7 +444,9 @@ private:
         };
         for (std::size_t i = 0; i < fixed_resource_; ++i)
             add(resource_strings_[i].first, value_view::of(std::string_view(resource_strings_[i].second)));
-        if (!r.service_name.empty()) add("service.name", value_view::of(r.service_name));
+        // The pipeline's name wins unless it is only the specification's placeholder.
+        if (!r.service_name.empty() && !(r.service_name.starts_with("unknown_service") && !opt_.service_name.empty()))
+            add("service.name", value_view::of(r.service_name));
         if (!r.service_version.empty()) add("service.version", value_view::of(r.service_version));
         for (std::size_t i = fixed_resource_; i < resource_strings_.size(); ++i)
             if (resource_strings_[i].first == "service.name")
