@@ -1,0 +1,12 @@
+// An ad-hoc key that names content or a secret ('crew.inputs') is rejected; the twin is a near miss that is public.
+#include "common.hpp"
+
+void f() {
+#ifdef TACIT_EXPECT_OK
+    auto s = tacit::start<crew_run>();
+    s.set<"crew.inputs_present">(1);
+#else
+    auto s = tacit::start<crew_run>();
+    s.set<"crew.inputs">("x");
+#endif
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Checks that a compile-error case is rejected, and rejected for the right reason.
+
+    tools/check_compile_fail.py --cxx clang++ --expect 'is a secret' --expect 'api_key' \\
+        tests/compile_fail/secret_attribute_on_span.cpp
+
+The source is compiled twice with `-std=c++20 -fsyntax-only -I include`:
+  1. with -DTACIT_EXPECT_OK: the twin, which must compile (so a typo, a missing include or a
+     renamed API cannot pass as "rejected");
+  2. without it: which must fail, and whose diagnostics must match every --expect regex
+     (Python syntax, searched across the whole compiler output).
+It passes only if all three hold. Extra -D/-I/-std flags are passed through (e.g. -DTACIT_DISABLE
+to check that the compiled-out build rejects the same code).
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIMEOUT_S = 120
+
+
+def compile_once(cmd):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
+    except FileNotFoundError:
+        print(f"check_compile_fail.py: error: compiler not found: {cmd[0]}", file=sys.stderr)
+        sys.exit(2)
+    except subprocess.TimeoutExpired:
+        print(f"check_compile_fail.py: error: compiler ran past {TIMEOUT_S} s: {shlex.join(cmd)}", file=sys.stderr)
+        sys.exit(2)
+    return p.returncode, p.stdout.decode("utf-8", errors="replace")
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cxx", required=True, help="the C++ compiler to run (g++, clang++, or a path)")
+    ap.add_argument("--expect", action="append", required=True, metavar="REGEX",
+                    help="must match the failing compile's diagnostics; may be repeated (all must match)")
+    ap.add_argument("-D", dest="defines", action="append", default=[], metavar="MACRO", help="passed to both compiles")
+    ap.add_argument("-I", dest="includes", action="append", default=[], metavar="DIR",
+                    help="include directory (default: the repository's include/)")
+    ap.add_argument("--std", default="c++20")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print both compilers' output")
+    ap.add_argument("source")
+    args = ap.parse_args(argv)
+
+    try:
+        patterns = [re.compile(e, re.S) for e in args.expect]
+    except re.error as e:
+        print(f"check_compile_fail.py: error: bad --expect regex: {e}", file=sys.stderr)
+        return 2
+    if not os.path.isfile(args.source):
+        print(f"check_compile_fail.py: error: no such source: {args.source}", file=sys.stderr)
+        return 2
+
+    includes = args.includes or [os.path.join(ROOT, "include")]
+    base = shlex.split(args.cxx) + [f"-std={args.std}", "-fsyntax-only", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+    base += [f"-I{d}" for d in includes] + [f"-D{d}" for d in args.defines]
+    name = os.path.basename(args.source)
+
+    ok_cmd = base + ["-DTACIT_EXPECT_OK", args.source]
+    rc, out = compile_once(ok_cmd)
+    if args.verbose:
+        print(f"== twin (-DTACIT_EXPECT_OK): rc={rc}\n{out}")
+    if rc != 0:
+        print(f"FAIL {name}: the twin built with -DTACIT_EXPECT_OK must compile, but it did not.\n"
+              f"  command: {shlex.join(ok_cmd)}\n{out}")
+        return 1
+
+    bad_cmd = base + [args.source]
+    rc, out = compile_once(bad_cmd)
+    if args.verbose:
+        print(f"== case: rc={rc}\n{out}")
+    if rc == 0:
+        print(f"FAIL {name}: expected a compile error, but it compiled.\n  command: {shlex.join(bad_cmd)}")
+        return 1
+    missing = [p.pattern for p in patterns if not p.search(out)]
+    if missing:
+        print(f"FAIL {name}: it was rejected, but not for the expected reason; no match for "
+              + ", ".join(repr(m) for m in missing) + f"\n  command: {shlex.join(bad_cmd)}\n{out}")
+        return 1
+    print(f"ok {name}: twin compiles; case rejected with " + ", ".join(repr(p.pattern) for p in patterns))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
