@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -84,8 +85,12 @@ class Prom:
         url = self.base + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
         try:
             body = json.loads(http_get(url))
-        except urllib.error.HTTPError as e:
-            body = json.loads(e.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:  # 4xx/5xx: a JSON error body, or "not ready yet" text
+            text = e.read().decode("utf-8", "replace")
+            try:
+                body = json.loads(text)
+            except ValueError:
+                raise RuntimeError(f"query {q!r}: HTTP {e.code}: {text[:200]}")
         if body.get("status") != "success":
             raise RuntimeError(f"query {q!r} failed: {body.get('errorType')}: {body.get('error')}")
         return body["data"]
@@ -164,6 +169,8 @@ def main():
     ap.add_argument("--prometheus", required=True)
     ap.add_argument("--promtool", required=True)
     ap.add_argument("--dashboard", required=True)
+    ap.add_argument("--compiled-out", action="store_true",
+                    help="tacit was built with TACIT_DISABLE: no span may be counted, all else holds")
     args = ap.parse_args()
     for tool in (args.prometheus, args.promtool):
         if shutil.which(tool) is None:
@@ -213,6 +220,12 @@ def main():
             (("tacit_spans_recorded_total", {}), expect["spans"]),
             (("demo_orders_total", {"region": "eu"}), expect["orders_eu"]),
         ]
+        if args.compiled_out:
+            counted = [k for k in samples if k[0] in ("tacit_tool_usages_total", "tacit_spans_total", "demo_orders_total")]
+            if counted:
+                fail(f"compiled out, yet tacit counted spans: {counted}")
+            checks = []
+            print("ok compiled out: no span or user metric was counted")
         for (name, labels), want in checks:
             got = sample(samples, name, **labels)
             if got != want:
@@ -259,61 +272,12 @@ def main():
                 fail(f"Prometheus stored {name}{{{sel}}} = {got}, tacit counted {want}")
         print(f"ok Prometheus stored the {len(checks)} counts tacit counted")
 
-        # Escaped label values arrive as the original strings (invalid UTF-8 as U+FFFD).
-        stored = {r["metric"].get("region"): float(r["value"][1]) for r in p.query("demo_orders_total")["result"]}
-        want_regions = {"eu": 3.0, 'say "hi"\nback\\slash': 2.0, "bad \ufffd utf8": 1.0}
-        if stored != want_regions:
-            fail(f"label values did not survive escaping: {stored!r} != {want_regions!r}")
-        print("ok label values with quotes, newlines, backslashes and invalid UTF-8 round-trip")
-
-        # histogram_quantile lands inside the bucket that holds the quantile's rank.
-        buckets = sorted((float(dict(k[1])["le"]), v) for k, v in samples.items()
-                         if k[0] == "tacit_span_duration_seconds_bucket" and dict(k[1]).get("span") == "tool_usage")
-        total = buckets[-1][1]
-        for q in (0.5, 0.9):
-            rank = q * total
-            lower = 0.0
-            for le, c in buckets:
-                if c >= rank:
-                    upper = le
-                    break
-                lower = le
-            got = p.scalar(f'histogram_quantile({q}, sum by (le) (tacit_span_duration_seconds_bucket{{span="tool_usage"}}))')
-            if not (lower <= got <= upper):
-                fail(f"histogram_quantile({q}) = {got}, outside its bucket [{lower}, {upper}]")
-            print(f"ok histogram_quantile({q}) = {got:.4f} s lies in bucket [{lower}, {upper}]")
-
-        # Every dashboard expression runs, and names only metrics tacit emits.
-        emitted = set()
-        for fam in families:
-            emitted |= {fam, fam + "_bucket", fam + "_sum", fam + "_count"}
-        with open(args.dashboard, encoding="utf-8") as f:
-            dash = json.load(f)
-        if dash.get("uid") != "tacit-overview" or not dash.get("title"):
-            fail("the dashboard needs a uid and a title")
-        if not any(v.get("name") == "datasource" and v.get("type") == "datasource" and v.get("query") == "prometheus"
-                   for v in dash.get("templating", {}).get("list", [])):
-            fail("the dashboard lacks a ${datasource} variable of type datasource/prometheus")
-        exprs = list(dashboard_exprs(dash))
-        if len(exprs) < 10:
-            fail(f"only {len(exprs)} expressions found in the dashboard")
-        nonempty = 0
-        for expr in exprs:
-            q = expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "5m")
-            try:
-                data = p.query(q)
-            except RuntimeError as e:
-                fail(f"dashboard expression fails: {e}")
-            names = metric_names(expr)
-            if not names:
-                fail(f"no metric name found in dashboard expression {expr!r}")
-            unknown = names - emitted
-            if unknown:
-                fail(f"dashboard expression {expr!r} names metrics tacit does not emit: {sorted(unknown)}")
-            nonempty += bool(data["result"])
-        print(f"ok all {len(exprs)} dashboard expressions run ({nonempty} return data) and name only tacit metrics")
+        if not args.compiled_out:
+            check_values(p, samples)
+        check_dashboard(p, args.dashboard, families)
         # Prove the name check can fail.
-        if metric_names('sum(rate(tacit_spans_totl{span="x"}[1m])) by (span)') - emitted != {"tacit_spans_totl"}:
+        if metric_names('sum(rate(tacit_spans_totl{span="x"}[1m])) by (span)') - emitted_names(families) \
+                != {"tacit_spans_totl"}:
             fail("the dashboard metric-name check does not catch a misspelt name")
     finally:
         if serve is not None:
@@ -332,6 +296,69 @@ def main():
         fail(f"prom_serve exited with {serve.returncode}")
     print(f"PASS in {time.monotonic() - start:.1f} s")
     return 0
+
+
+def emitted_names(families):
+    emitted = set()
+    for fam in families:
+        emitted |= {fam, fam + "_bucket", fam + "_sum", fam + "_count"}
+    return emitted
+
+
+def check_values(p, samples):
+    # Escaped label values arrive as the original strings (invalid UTF-8 as U+FFFD).
+    stored = {r["metric"].get("region"): float(r["value"][1]) for r in p.query("demo_orders_total")["result"]}
+    want_regions = {"eu": 3.0, 'say "hi"\nback\\slash': 2.0, "bad \ufffd utf8": 1.0}
+    if stored != want_regions:
+        fail(f"label values did not survive escaping: {stored!r} != {want_regions!r}")
+    print("ok label values with quotes, newlines, backslashes and invalid UTF-8 round-trip")
+
+    # histogram_quantile lands inside the bucket that holds the quantile's rank.
+    buckets = sorted((float(dict(k[1])["le"]), v) for k, v in samples.items()
+                     if k[0] == "tacit_span_duration_seconds_bucket" and dict(k[1]).get("span") == "tool_usage")
+    total = buckets[-1][1]
+    for q in (0.5, 0.9):
+        rank = q * total
+        lower = 0.0
+        for le, c in buckets:
+            if c >= rank:
+                upper = le
+                break
+            lower = le
+        got = p.scalar(f'histogram_quantile({q}, sum by (le) (tacit_span_duration_seconds_bucket{{span="tool_usage"}}))')
+        if not (lower <= got <= upper):
+            fail(f"histogram_quantile({q}) = {got}, outside its bucket [{lower}, {upper}]")
+        print(f"ok histogram_quantile({q}) = {got:.4f} s lies in bucket [{lower}, {upper}]")
+
+
+def check_dashboard(p, dashboard, families):
+    # Every dashboard expression runs, and names only metrics tacit emits.
+    emitted = emitted_names(families)
+    with open(dashboard, encoding="utf-8") as f:
+        dash = json.load(f)
+    if dash.get("uid") != "tacit-overview" or not dash.get("title"):
+        fail("the dashboard needs a uid and a title")
+    if not any(v.get("name") == "datasource" and v.get("type") == "datasource" and v.get("query") == "prometheus"
+               for v in dash.get("templating", {}).get("list", [])):
+        fail("the dashboard lacks a ${datasource} variable of type datasource/prometheus")
+    exprs = list(dashboard_exprs(dash))
+    if len(exprs) < 10:
+        fail(f"only {len(exprs)} expressions found in the dashboard")
+    nonempty = 0
+    for expr in exprs:
+        q = expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "5m")
+        try:
+            data = p.query(q)
+        except RuntimeError as e:
+            fail(f"dashboard expression fails: {e}")
+        names = metric_names(expr)
+        if not names:
+            fail(f"no metric name found in dashboard expression {expr!r}")
+        unknown = names - emitted
+        if unknown:
+            fail(f"dashboard expression {expr!r} names metrics tacit does not emit: {sorted(unknown)}")
+        nonempty += bool(data["result"])
+    print(f"ok all {len(exprs)} dashboard expressions run ({nonempty} return data) and name only tacit metrics")
 
 
 if __name__ == "__main__":

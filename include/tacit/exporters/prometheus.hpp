@@ -401,7 +401,8 @@ public:
 #else
         if (opts_.serve)
             throw std::runtime_error("tacit: prometheus_exporter was built without <httplib.h>; set serve = false");
-#endif
+#endif        // A first textfile at once, so the collector sees tacit's metrics before the first batch.
+        write();
     }
 
     export_result export_spans(const export_batch& batch) override {
