@@ -78,6 +78,13 @@ TEST_CASE("each malformed reason is named") {
           "line 1: span without a 16-hex-digit \"span_id\"");
     CHECK(first_error(R"({"type":"span","name":"x","start_unix_ns":1,"end_unix_ns":2,"span_id":"00000000000000ab","attributes":{"o":{}}})") ==
           "line 1: attribute value of an unsupported type");
+    CHECK(first_error(R"({"type":"span","name":"x","start_unix_ns":1,"end_unix_ns":2,"span_id":"00000000000000ab","attributes":{"a":[[1]]}})") ==
+          "line 1: attribute value of an unsupported type");
+    CHECK(first_error(R"({"type":"span","name":"x","start_unix_ns":1.5,"end_unix_ns":2,"span_id":"00000000000000ab"})") ==
+          "line 1: span without integer \"start_unix_ns\" and \"end_unix_ns\"");
+    CHECK(first_error("42") == "line 1: not a JSON object");
+    // Events and unknown fields are skipped, whatever they hold.
+    CHECK(first_error(R"({"type":"span","name":"x","start_unix_ns":1,"end_unix_ns":2,"span_id":"00000000000000ab","events":[{"name":"e","attributes":{"o":{"deep":[1,[2]]}}}],"extra":{"k":[{}]}})").empty());
 }
 
 TEST_CASE("a missing file is an error, an empty one is no spans") {
