@@ -247,7 +247,7 @@ struct server_options {
     std::string host = "127.0.0.1";  ///< loopback unless asked otherwise
     int port = 0;                    ///< 0: any free port (read it back with server::port())
     std::size_t max_connections = 4; ///< connections served at once; more wait in the accept queue
-    std::size_t max_request_bytes = 4096;  ///< larger request bodies get 413 (URIs over 8 KiB get 414)
+    std::size_t max_request_bytes = 4096;  ///< body cap (only GET is routed, and its body is never read); URIs over 8 KiB get 414
     std::chrono::seconds read_timeout{5};  ///< a silent client is dropped after this
 };
 
