@@ -44,8 +44,9 @@ public:
     span& operator=(const span&) = delete;
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
-    span(span&& o) noexcept : ring_(o.ring_), live_(o.live_), attributes_(o.attributes_), used_(o.used_), saved_(o.saved_) {
-        if (ring_ || live_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
+    span(span&& o) noexcept : ring_(o.ring_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
+        if (ring_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
+        else if (live_) rec_.h.span = o.rec_.h.span;
         o.ring_ = nullptr;
         o.live_ = false;
     }
@@ -58,15 +59,10 @@ public:
     template <class A, class V>
     span& set(V&& value) noexcept {
         if constexpr (detail::vet_set<Kind, A, V>()) {
-            if (TACIT_UNLIKELY(ring_ == nullptr)) return *this;
+            // A span that is not recording has used_ past the end, so the room check refuses.
             if constexpr (A::level == sensitivity::content) {
-                if (!ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
+                if (ring_ == nullptr || !ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
             }
-            if (TACIT_UNLIKELY(attributes_ >= TACIT_MAX_ATTRIBUTES)) {
-                ++rec_.h.dropped_attributes;
-                return *this;
-            }
-            ++attributes_;
             put<A::wire>(&A::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
         return *this;
@@ -78,12 +74,6 @@ public:
         using key_t = detail::adhoc_key<Key>;
         if constexpr (detail::vet_adhoc<Kind, key_t, V>()) {
             constexpr value_type w = detail::adhoc_wire_type<V>();
-            if (TACIT_UNLIKELY(ring_ == nullptr)) return *this;
-            if (TACIT_UNLIKELY(attributes_ >= TACIT_MAX_ATTRIBUTES)) {
-                ++rec_.h.dropped_attributes;
-                return *this;
-            }
-            ++attributes_;
             put<w>(&detail::adhoc_attribute<Key, w>::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
         return *this;
@@ -136,6 +126,7 @@ public:
         if (!ring_) return;
         detail::thread_ring* r = ring_;
         ring_ = nullptr;
+        if (TACIT_UNLIKELY(used_ > body_size)) return;
         rec_.h.end_tick = (rec_.h.flags & detail::flag_is_event) ? rec_.h.start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         rec_.h.ring = {static_cast<std::uint32_t>(size), detail::record_span};
@@ -198,8 +189,8 @@ private:
         std::uint64_t threshold = core->sample_threshold.load(std::memory_order_relaxed);
         bool sampled;
         if (parent_span == 0) {
-            hi = detail::random_id(t);
-            lo = detail::random_id(t);
+            hi = detail::random_bits(t);
+            lo = detail::random_id(t);  // non-zero, so the trace id is too
             remote = false;
         }
         constexpr std::uint64_t low56 = (std::uint64_t{1} << 56) - 1;
@@ -219,6 +210,7 @@ private:
         rec_.h.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
         if (!sampled) return;
         ring_ = r;
+        used_ = 0;
         rec_.h.kind = &Kind::info;
         rec_.h.parent = parent_span;
         rec_.h.error_type = nullptr;
@@ -235,6 +227,7 @@ private:
     }
 
     static constexpr std::size_t body_size = sizeof(detail::record_buffer::body);
+    static constexpr std::uint32_t not_recording = 1u << 20;
 
     void put_entry(const void* info, detail::entry_tag tag, value_type type, std::uint32_t aux, std::size_t payload) noexcept {
         detail::entry_header e{info, aux, static_cast<std::uint16_t>(payload), tag, static_cast<std::uint8_t>(type)};
@@ -243,8 +236,11 @@ private:
         ++rec_.h.entries;
     }
 
+    // Entries are at least 16 bytes, so the byte bound also keeps the entry count below 256.
+    static_assert(body_size / (sizeof(detail::entry_header)) < 256, "entry counts must fit in a byte");
+
     bool room_for(std::size_t bytes) noexcept {
-        if (TACIT_LIKELY(used_ + sizeof(detail::entry_header) + bytes <= body_size && rec_.h.entries < 255)) return true;
+        if (TACIT_LIKELY(used_ + sizeof(detail::entry_header) + bytes <= body_size)) return true;
         ++rec_.h.dropped_attributes;
         return false;
     }
@@ -329,8 +325,7 @@ private:
 
     detail::thread_ring* ring_;  // where the record goes; null when not recording
     bool live_;                  // started: the thread's current span must be restored at end
-    std::uint8_t attributes_ = 0;
-    std::uint32_t used_ = 0;     // bytes of rec_.body written
+    std::uint32_t used_ = not_recording;  // bytes of rec_.body written; past the end when not recording
     saved_context saved_{};
     detail::record_buffer rec_;  // deliberately uninitialised: only the used prefix is copied
 };
@@ -361,7 +356,7 @@ template <span_kind_type Kind>
 template <span_kind_type EventKind>
 auto span<Kind>::event() noexcept {
     static_assert(EventKind::info.is_event, "tacit: span.event<E>(): E must be declared with tacit::event_kind<\"name\", ...>.");
-    if (ring_ && room_for(8)) {
+    if (room_for(8)) {
         std::uint64_t tick = detail::now_ticks();
         std::memcpy(rec_.body + used_ + sizeof(detail::entry_header), &tick, 8);
         put_entry(&EventKind::info, detail::entry_tag::event, value_type::int64, 0, 8);

@@ -67,30 +67,50 @@ constexpr std::string_view to_string(sensitivity s) noexcept {
 /// Strings are valid UTF-8 (invalid bytes were replaced by U+FFFD when recorded).
 class value_view {
 public:
-    constexpr value_view() noexcept = default;
+    constexpr value_view() noexcept : type_(value_type::boolean), size_(0), i_(0) {}
     static constexpr value_view of(bool v) noexcept { value_view x; x.type_ = value_type::boolean; x.i_ = v; return x; }
     static constexpr value_view of(std::int64_t v) noexcept { value_view x; x.type_ = value_type::int64; x.i_ = v; return x; }
     static constexpr value_view of(double v) noexcept { value_view x; x.type_ = value_type::float64; x.d_ = v; return x; }
-    static constexpr value_view of(std::string_view v) noexcept { value_view x; x.type_ = value_type::string; x.s_ = v; return x; }
+    static constexpr value_view of(std::string_view v) noexcept {
+        value_view x;
+        x.type_ = value_type::string;
+        x.size_ = v.size();
+        x.chars_ = v.data();
+        return x;
+    }
     static constexpr value_view array(value_type t, std::span<const value_view> items) noexcept {
-        value_view x; x.type_ = t; x.items_ = items; return x;
+        value_view x;
+        x.type_ = t;
+        x.size_ = items.size();
+        x.items_ = items.data();
+        return x;
     }
 
     constexpr value_type type() const noexcept { return type_; }
-    constexpr bool as_bool() const noexcept { return i_ != 0; }
-    constexpr std::int64_t as_int() const noexcept { return i_; }
-    constexpr double as_double() const noexcept { return d_; }
-    constexpr std::string_view as_string() const noexcept { return s_; }
+    constexpr bool as_bool() const noexcept { return type_ == value_type::boolean && i_ != 0; }
+    constexpr std::int64_t as_int() const noexcept { return type_ == value_type::int64 || type_ == value_type::boolean ? i_ : 0; }
+    constexpr double as_double() const noexcept { return type_ == value_type::float64 ? d_ : 0.0; }
+    constexpr std::string_view as_string() const noexcept {
+        return type_ == value_type::string ? std::string_view(chars_, size_) : std::string_view{};
+    }
     /// Elements of an array value (empty for scalars).
-    constexpr std::span<const value_view> items() const noexcept { return items_; }
+    constexpr std::span<const value_view> items() const noexcept {
+        return is_array(type_) ? std::span<const value_view>(items_, size_) : std::span<const value_view>{};
+    }
 
 private:
-    value_type type_ = value_type::boolean;
-    std::int64_t i_ = 0;
-    double d_ = 0;
-    std::string_view s_{};
-    std::span<const value_view> items_{};
+    // 24 bytes: the background thread builds one per attribute of every span it exports.
+    value_type type_;
+    std::size_t size_;  // string length or element count
+    union {
+        std::int64_t i_;
+        double d_;
+        const char* chars_;
+        const value_view* items_;
+    };
 };
+
+static_assert(sizeof(value_view) == 24, "value_view is three words: type, size, and a value or pointer.");
 
 /// One recorded attribute: its key (from the schema, never from run-time text), its
 /// sensitivity and its value.

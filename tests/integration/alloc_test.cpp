@@ -11,6 +11,9 @@ namespace {
 thread_local std::size_t t_allocations = 0;
 }
 
+// operator new is malloc and operator delete is free here, which GCC cannot see at -O3.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t n) {
     ++t_allocations;
     if (void* p = std::malloc(n ? n : 1)) return p;

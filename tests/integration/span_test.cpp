@@ -214,23 +214,49 @@ TEST_CASE("overlong strings are cut with a mark; too many attributes are counted
     {
         auto s = tacit::start<t::tool_usage>(f.p);
         s.set<t::tool_name>(huge);
-        for (int i = 0; i < TACIT_MAX_ATTRIBUTES + 5; ++i) s.set<t::attempts>(i);
+        for (int i = 0; i < 40; ++i) s.set<t::attempts>(i);  // one key set again: the last value wins
+    }
+    {
+        auto c = tacit::start<t::crew_run>(f.p);  // 20 distinct keys: TACIT_MAX_ATTRIBUTES are kept
+        c.set<"k01">(1).set<"k02">(2).set<"k03">(3).set<"k04">(4).set<"k05">(5).set<"k06">(6).set<"k07">(7);
+        c.set<"k08">(8).set<"k09">(9).set<"k10">(10).set<"k11">(11).set<"k12">(12).set<"k13">(13).set<"k14">(14);
+        c.set<"k15">(15).set<"k16">(16).set<"k17">(17).set<"k18">(18).set<"k19">(19).set<"k20">(20);
     }
     auto spans = f.flush();
     if constexpr (!tacit::compiled_in) {
         CHECK(spans.empty());
         return;
     }
-    REQUIRE(spans.size() == 1);
+    REQUIRE(spans.size() == 2);
     auto v = spans[0].find("gen_ai.tool.name")->value.s;
     CHECK(v.size() == TACIT_MAX_STRING);
     CHECK(v.substr(v.size() - 3) == "\xE2\x80\xA6");
-    // a key set again keeps its last value
-    CHECK(spans[0].find("crew.tool.attempts")->value.i == TACIT_MAX_ATTRIBUTES - 2);
-    CHECK(spans[0].dropped_attributes == 6);
+    CHECK(spans[0].find("crew.tool.attempts")->value.i == 39);
+    CHECK(spans[0].attributes.size() == 2);
+    CHECK(spans[0].dropped_attributes == 0);
+    CHECK(spans[1].attributes.size() == TACIT_MAX_ATTRIBUTES);
+    CHECK(spans[1].dropped_attributes == 20 - TACIT_MAX_ATTRIBUTES);
+    CHECK(spans[1].find("k16") != nullptr);
+    CHECK(spans[1].find("k17") == nullptr);
     auto st = f.p.stats();
     CHECK(st.truncated_strings == 1);
-    CHECK(st.dropped_attributes == 6);
+    CHECK(st.dropped_attributes == 20 - TACIT_MAX_ATTRIBUTES);
+}
+
+TEST_CASE("a record that fills up drops what does not fit, and counts it") {
+    fixture f;
+    std::string big(TACIT_MAX_STRING, 'y');
+    {
+        auto c = tacit::start<t::crew_run>(f.p);
+        for (int i = 0; i < 20; ++i) c.set<"crew.region_code">(big);  // 20 x ~270 bytes > TACIT_RECORD_BYTES
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) return;
+    REQUIRE(spans.size() == 1);
+    // the last write that fitted wins: the whole string, or (near the end of the record) a cut one
+    auto v = spans[0].find("crew.region_code")->value.s;
+    CHECK((v == big || (v.size() < big.size() && v.substr(v.size() - 3) == "\xE2\x80\xA6")));
+    CHECK(spans[0].dropped_attributes > 0);
 }
 
 TEST_CASE("the default pipeline, and a span moved out of a factory") {

@@ -99,9 +99,17 @@ inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
     return z ^ (z >> 31);
 }
 
-/// A non-zero random 64-bit id from the thread's generator (seeded from std::random_device).
+/// 64 random bits from the thread's generator (wyrand: one 64x64->128 multiply; seeded from
+/// std::random_device on the thread's first span).
+inline std::uint64_t random_bits(thread_state& t) noexcept {
+    t.rng += 0xa0761d6478bd642full;
+    __uint128_t m = static_cast<__uint128_t>(t.rng) * (t.rng ^ 0xe7037ed1a0b428dbull);
+    return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
+}
+
+/// A non-zero random 64-bit id.
 inline std::uint64_t random_id(thread_state& t) noexcept {
-    std::uint64_t r = splitmix64(t.rng);
+    std::uint64_t r = random_bits(t);
     return r + (r == 0);  // W3C: an all-zero id is invalid
 }
 
