@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -41,6 +42,8 @@ std::string http(const std::string& method, const std::string& url, const std::s
     }
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);  // control calls to our own loopback receiver only
+    curl_easy_setopt(c, CURLOPT_PROXY, "");           // never through a proxy a test has set
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* p, std::size_t s, std::size_t n, void* o) {
         static_cast<std::string*>(o)->append(p, s * n);
         return s * n;
@@ -55,7 +58,7 @@ std::string http(const std::string& method, const std::string& url, const std::s
 /// The node receiver as a child process: started once, killed at exit.
 class receiver {
 public:
-    receiver() {
+    explicit receiver(std::vector<std::string> args = {}) {
         const char* node = std::getenv("TACIT_NODE");
         const char* script = std::getenv("TACIT_OTLP_RECEIVER");
         if (!node || !script)
@@ -71,7 +74,10 @@ public:
             close(out[1]);
             close(in[0]);
             close(in[1]);
-            execl(node, node, script, static_cast<char*>(nullptr));
+            std::vector<char*> argv{const_cast<char*>(node), const_cast<char*>(script)};
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(node, argv.data());
             _exit(127);
         }
         close(out[1]);
@@ -95,10 +101,11 @@ public:
                                      "; did you run `npm ci --prefix tests/otlp`?): got \"" + line + "\"");
         }
         port_ = std::stoi(line.substr(5));
+        scheme_ = args.empty() ? "http" : "https";
     }
     ~receiver() { stop(); }
 
-    std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::string base() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
     void reset() { http("POST", base() + "/reset"); }
     void queue(const std::string& modes) { http("POST", base() + "/control", modes); }
     std::string log() { return http("GET", base() + "/log"); }
@@ -123,7 +130,15 @@ private:
     pid_t pid_ = -1;
     int stdin_ = -1;
     int port_ = 0;
+    std::string scheme_ = "http";
 };
+
+// Every exporter here talks to loopback: a proxy from the CI environment must not intercept it.
+// (The proxy test sets its own.)
+const bool proxies_cleared = [] {
+    for (const char* v : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) unsetenv(v);
+    return true;
+}();
 
 receiver& peer() {
     static receiver r;  // destroyed (node killed) at exit
@@ -685,4 +700,57 @@ TEST_CASE("spans through a real pipeline reach the official decoder") {
     REQUIRE(acc.size() == 1);
     CHECK(acc[0].exported == 2);
     CHECK(acc[0].failed == 0);
+}
+
+TEST_CASE("HTTPS: trusted through ca_file, refused without it") {
+    char dir_template[] = "/tmp/tacit-otlp-tls-XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    REQUIRE(dir != nullptr);
+    const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>/dev/null";
+    REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "the openssl command line tool is needed to make a test certificate");
+    {
+        receiver tls({"--tls", cert, key});
+        REQUIRE(tls.base().starts_with("https://"));
+        otlp_test::sample_batch s;
+        auto o = opts(tls);
+        o.ca_file = cert;
+        tacit::otlp_http_exporter trusted(o);
+        CHECK(trusted.export_spans(s.batch()).ok());
+        check_sample(tls.log());
+
+        auto u = opts(tls);
+        std::vector<std::string> said;
+        u.on_error = [&](std::string_view m) { said.emplace_back(m); };
+        tacit::otlp_http_exporter untrusted(u);  // system CAs do not know a fresh self-signed cert
+        CHECK_FALSE(untrusted.export_spans(s.batch()).ok());
+        CHECK(untrusted.counters().requests == 1);  // a certificate problem is not retried
+        CHECK(untrusted.counters().spans_failed == 3);
+        REQUIRE(said.size() == 1);
+        CHECK(said[0].find("not retried") != std::string::npos);
+        CHECK(count_lines(tls.log(), "request ") == 1);  // only the trusted export got through
+    }
+    std::remove(cert.c_str());
+    std::remove(key.c_str());
+    rmdir(dir);
+}
+
+TEST_CASE("proxies from the environment are honoured (libcurl's http_proxy)") {
+    auto& r = peer();
+    otlp_test::sample_batch s;
+    tacit::otlp_http_options o = opts(r);
+    o.endpoint = "http://tacit-proxy-test.invalid:4318";  // resolvable only by way of the proxy
+    tacit::otlp_http_exporter e(o);
+    setenv("http_proxy", r.base().c_str(), 1);
+    setenv("no_proxy", "", 1);
+    setenv("NO_PROXY", "", 1);
+    const bool ok = e.export_spans(s.batch()).ok();
+    unsetenv("http_proxy");
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    CHECK(ok);
+    const auto log = r.log();
+    CHECK(field_of(log, 0, "path") == "http://tacit-proxy-test.invalid:4318/v1/traces");
+    check_sample(log);
 }

@@ -3,6 +3,7 @@
 // protobufjs root) and written to a text log the C++ test reads with GET /log.
 //
 //   node receiver.mjs            listens on 127.0.0.1, random port; prints "PORT <n>" first
+//   node receiver.mjs --tls CERT.pem KEY.pem    the same over HTTPS
 //
 //   POST <any>/v1/traces, POST /custom/traces   an export; answered per the fault queue
 //   POST /control   body: one mode per line, queued for the next requests:
@@ -12,7 +13,9 @@
 //   POST /reset     clears log and queue
 //
 // It exits when its stdin closes (its parent died) or after 300 s, whichever comes first.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 
@@ -132,7 +135,8 @@ function respond(res, json, status, extra = {}, partial = null) {
   res.end(body);
 }
 
-const server = http.createServer((req, res) => {
+const tls = process.argv.indexOf('--tls');
+const handler = (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -145,6 +149,7 @@ const server = http.createServer((req, res) => {
     }
     if (req.method === 'POST' && url === '/reset') { log = []; queue = []; count = 0; res.end('reset'); return; }
     if (req.method === 'GET' && url === '/log') { res.end(log.join('\n') + '\n'); return; }
+    // A proxied request names the whole target URL; it still ends in /v1/traces.
     if (req.method !== 'POST' || !(url.endsWith('/v1/traces') || url === '/custom/traces')) {
       res.writeHead(404); res.end('not found'); return;
     }
@@ -186,7 +191,10 @@ const server = http.createServer((req, res) => {
     if (mode.startsWith('slow:')) { setTimeout(() => respond(res, json, 200), Number(mode.slice(5))); return; }
     respond(res, json, 500);
   });
-});
+};
+const server = tls > 0
+  ? https.createServer({ cert: fs.readFileSync(process.argv[tls + 1]), key: fs.readFileSync(process.argv[tls + 2]) }, handler)
+  : http.createServer(handler);
 
 server.keepAliveTimeout = 30000;
 server.listen(0, '127.0.0.1', () => {
