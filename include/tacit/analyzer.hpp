@@ -85,6 +85,9 @@ struct analyzer_options {
     /// tracked for repeats and never-ended spans; spans kept for one run's timeline (0 = none).
     std::size_t max_groups = 1024;
     std::size_t max_open_parents = 200'000;
+    /// Slots (rounded up to a power of two) remembering recently ended span ids, so that a child
+    /// delivered shortly after its parent is not taken for the child of a span that never ended.
+    std::size_t recent_ids = 65'536;
     std::size_t timeline_spans = 0;
 };
 
@@ -270,6 +273,10 @@ public:
         // Constructs a sketch once so a bad accuracy fails here, not on the first span.
         (void)quantile_sketch{opt_.relative_accuracy};
         parents_.reserve(1024);
+        std::size_t bits = 4;
+        while (bits < 30 && (std::size_t{1} << bits) < opt_.recent_ids) ++bits;
+        recent_shift_ = 64 - bits;
+        recent_.assign(std::size_t{1} << bits, 0);
     }
 
     const analyzer_options& options() const noexcept { return opt_; }
@@ -329,6 +336,13 @@ private:
     std::vector<std::uint64_t> win_spans_, win_errors_;
     // Open parents: referenced by children, not seen themselves yet.
     std::unordered_map<std::uint64_t, detail::open_parent> parents_;
+    // Recently ended span ids, direct-mapped (a newer id may evict an older one): enough to
+    // recognise a child that arrives shortly after its parent, in O(1) and fixed memory.
+    std::vector<std::uint64_t> recent_;
+    std::size_t recent_shift_ = 48;
+    std::size_t recent_slot(std::uint64_t id) const noexcept {
+        return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> recent_shift_);
+    }
     std::uint64_t untracked_parents_ = 0;
     // Crew history.
     std::unordered_map<std::string, detail::crew_history, detail::string_hash, std::equal_to<>> crews_;
@@ -341,7 +355,8 @@ private:
     struct candidate {
         std::uint64_t hi = 0, lo = 0;
         std::vector<timeline_span> spans;
-        bool has_root_crew = false;
+        bool has_crew = false;       // a crew_execution span ended in this trace
+        bool has_root_crew = false;  // ... and then the trace's root ended
     };
     std::vector<candidate> candidates_;
     bool timeline_done_ = false;
@@ -415,7 +430,10 @@ inline void analyzer::add(const span_view& s) {
     if (!parents_.empty()) {
         if (auto it = parents_.find(id); it != parents_.end()) parents_.erase(it);
     }
-    if (s.parent.valid() && !s.parent_remote) {
+    recent_[recent_slot(id)] = id;
+    // A child delivered after its parent (rings are drained thread by thread, so a child from
+    // another thread may come later) belongs to a span that did end: not tracked.
+    if (s.parent.valid() && !s.parent_remote && recent_[recent_slot(s.parent.value)] != s.parent.value) {
         auto it = parents_.find(s.parent.value);
         if (it == parents_.end()) {
             if (parents_.size() >= opt_.max_open_parents) {
@@ -568,7 +586,7 @@ inline void analyzer::keep_timeline(const span_view& s, std::string_view tool) {
         if (x.hi == s.context.trace.hi && x.lo == s.context.trace.lo) c = &x;
     if (!c) {
         if (candidates_.size() >= max_candidates) return;
-        candidates_.push_back(candidate{s.context.trace.hi, s.context.trace.lo, {}, false});
+        candidates_.push_back(candidate{s.context.trace.hi, s.context.trace.lo, {}, false, false});
         c = &candidates_.back();
     }
     if (c->spans.size() < opt_.timeline_spans) {
@@ -584,8 +602,10 @@ inline void analyzer::keep_timeline(const span_view& s, std::string_view tool) {
         t.thread = s.thread;
         c->spans.push_back(std::move(t));
     }
-    if (s.name == opt_.crew_span && !s.parent.valid()) {
-        // The first complete crew run wins; the other candidates are released.
+    if (s.name == opt_.crew_span) c->has_crew = true;
+    if (c->has_crew && !s.parent.valid()) {
+        // The first trace whose root ended with a crew run in it wins (a crew may run inside a
+        // flow); the other candidates are released.
         c->has_root_crew = true;
         candidate keep = std::move(*c);
         candidates_.clear();

@@ -344,3 +344,26 @@ TEST_CASE("the timeline keeps one complete crew run, bounded") {
     scenario::feed(small, gen);
     CHECK(small.result().timeline.size() == 5);
 }
+
+TEST_CASE("a child delivered after its parent (another thread's ring) is not a span that never ended") {
+    // As the pipeline drains rings thread by thread: the crew (thread 1) arrives before the
+    // async task that ran on thread 2 and ended inside it.
+    std::vector<scenario::gen_span> spans;
+    auto crew = scenario::mk("crew_execution", 1, 1, 10, 0, 0);
+    crew.end = 1000;
+    auto sync_task = scenario::mk("task_execution", 1, 1, 11, 10, 10);
+    sync_task.end = 400;
+    auto async_task = scenario::mk("task_execution", 1, 1, 12, 10, 20);
+    async_task.end = 900;
+    async_task.thread = 2;
+    spans = {sync_task, crew, async_task};
+    tacit::analyzer a;
+    scenario::feed(a, scenario::result{spans, 0});
+    CHECK(count_kind(a.result(), finding_kind::unfinished_spans) == 0);
+    // Without the crew span it is reported.
+    tacit::analyzer b;
+    scenario::feed(b, scenario::result{{sync_task, async_task}, 0});
+    const auto* f = find_kind(b.result(), finding_kind::unfinished_spans);
+    REQUIRE(f);
+    CHECK(f->number("children") == 2);
+}
