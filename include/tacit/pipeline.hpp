@@ -93,6 +93,7 @@ struct worker_state {
 
     // Statistics, published by the worker under stats_mutex for stats().
     std::mutex stats_mutex;
+    bool abandoned = false;  // under stats_mutex
     pipeline_stats published{};
     std::vector<exporter_stats> published_exporters;
 
@@ -103,7 +104,8 @@ struct worker_state {
     batch_decoder decoder;
     tick_converter clock;
     std::uint64_t delivered = 0, batches = 0, exceptions = 0;
-    std::uint64_t retired_pushed = 0, retired_dropped = 0;  // counters of rings already released
+    // Counters of rings already released; atomic because an abandoned shutdown reads them.
+    std::atomic<std::uint64_t> retired_pushed{0}, retired_dropped{0};
 
     void diag(const std::string& m) {
         if (options.on_diagnostic) {
@@ -133,8 +135,8 @@ struct worker_state {
         for (auto it = reg.begin(); it != reg.end();) {
             thread_ring* r = *it;
             if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) {
-                retired_pushed += r->pushed.load(std::memory_order_relaxed);
-                retired_dropped += r->dropped_full.load(std::memory_order_relaxed);
+                retired_pushed.fetch_add(r->pushed.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                retired_dropped.fetch_add(r->dropped_full.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 r->release();
                 it = reg.erase(it);
             } else {
@@ -147,7 +149,8 @@ struct worker_state {
     }
 
     void update_counters() {
-        std::uint64_t pushed = retired_pushed, dropped = retired_dropped, used = 0, cap = 0;
+        std::uint64_t pushed = retired_pushed.load(std::memory_order_relaxed);
+        std::uint64_t dropped = retired_dropped.load(std::memory_order_relaxed), used = 0, cap = 0;
         std::uint32_t live = 0;
         for (auto* r : rings) {
             pushed += r->pushed.load(std::memory_order_relaxed);
@@ -171,6 +174,7 @@ struct worker_state {
 
     void publish() {
         std::lock_guard lock(stats_mutex);
+        if (abandoned) return;  // the host wrote the final accounting when it gave up waiting
         published = stats;
         published_exporters = exporter_counts;
     }
@@ -548,11 +552,26 @@ public:
             return true;
         }
         // The worker is stuck in an exporter: leave it; it holds its own reference to the state.
+        // Its last published figures predate what the host recorded since, so count the rings
+        // here (their counters are atomics; the registry lock is never held across an export):
+        // whatever was recorded and neither delivered nor dropped on the host is lost now.
         {
+            std::uint64_t pushed = s.retired_pushed.load(std::memory_order_relaxed);
+            std::uint64_t dropped = s.retired_dropped.load(std::memory_order_relaxed);
+            {
+                std::lock_guard reg(s.core.registry_mutex);
+                for (auto* r : s.core.registry) {
+                    pushed += r->pushed.load(std::memory_order_relaxed);
+                    dropped += r->dropped_full.load(std::memory_order_relaxed);
+                }
+            }
             std::lock_guard lock(s.stats_mutex);
             auto& p = s.published;
-            std::uint64_t accounted = p.dropped_ring_full + p.delivered;
+            p.recorded = pushed + dropped;
+            p.dropped_ring_full = dropped;
+            std::uint64_t accounted = p.dropped_ring_full + p.delivered + p.dropped_disabled;
             p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;
+            s.abandoned = true;
         }
         thread_.detach();
         return false;

@@ -44,10 +44,10 @@ public:
     span& operator=(const span&) = delete;
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
-    span(span&& o) noexcept : ring_(o.ring_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
-        if (ring_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
+    span(span&& o) noexcept : core_(o.core_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
+        if (core_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
         else if (live_) rec_.h.span = o.rec_.h.span;
-        o.ring_ = nullptr;
+        o.core_ = nullptr;
         o.live_ = false;
     }
     span& operator=(span&&) = delete;
@@ -61,7 +61,7 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             // A span that is not recording has used_ past the end, so the room check refuses.
             if constexpr (A::level == sensitivity::content) {
-                if (ring_ == nullptr || !ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
+                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             put<A::wire>(&A::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
@@ -81,7 +81,7 @@ public:
 
     /// Ends the span with an error of this type (a token, never a message).
     span& error(error_type e) noexcept {
-        if (ring_) {
+        if (core_) {
             rec_.h.status = static_cast<std::uint8_t>(status_code::error);
             rec_.h.error_type = e.data();
             rec_.h.error_len = static_cast<std::uint32_t>(e.size());
@@ -92,7 +92,7 @@ public:
 
     /// Marks the span as successful (otherwise its status is unset, which exporters show as ok).
     span& ok() noexcept {
-        if (ring_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
+        if (core_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
         return *this;
     }
 
@@ -107,7 +107,7 @@ public:
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return ring_ != nullptr; }
+    bool recording() const noexcept { return core_ != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -123,28 +123,29 @@ public:
             t.trace_flags = saved_.trace_flags;
             t.remote = saved_.remote;
         }
-        if (!ring_) return;
-        detail::thread_ring* r = ring_;
-        ring_ = nullptr;
+        if (!core_) return;
+        detail::pipeline_core* core = core_;
+        core_ = nullptr;
         if (TACIT_UNLIKELY(used_ > body_size)) return;
         rec_.h.end_tick = (rec_.h.flags & detail::flag_is_event) ? rec_.h.start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         rec_.h.ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        // A guard ended on another thread than it started on writes into that thread's ring:
-        // each ring has exactly one producer.
-        if (TACIT_UNLIKELY(r->thread_index != t.index)) r = r->core->ring_for(t);
+        // The ring of the thread that ends the span (one compare): each ring has exactly one
+        // producer, and a guard ended on another thread, perhaps after the thread that started
+        // it has exited and its ring is gone, writes into the ending thread's ring.
+        detail::thread_ring* r = core->ring_for(t);
         std::byte* p = r->ring.try_reserve(size);
         if (TACIT_UNLIKELY(p == nullptr)) {
             detail::thread_ring::bump(r->dropped_full);
-            if (r->core->worker_sleeping.load(std::memory_order_relaxed)) r->core->ring_the_doorbell();
+            if (core->worker_sleeping.load(std::memory_order_relaxed)) core->ring_the_doorbell();
             return;
         }
         std::memcpy(p, &rec_, size);
         r->ring.commit(size);
         detail::thread_ring::bump(r->pushed);
         if (TACIT_UNLIKELY(r->ring.producer_fill() > r->ring.capacity() / 4) &&
-            r->core->worker_sleeping.load(std::memory_order_relaxed))
-            r->core->ring_the_doorbell();
+            core->worker_sleeping.load(std::memory_order_relaxed))
+            core->ring_the_doorbell();
     }
 
 private:
@@ -162,13 +163,13 @@ private:
         bool remote;
     };
 
-    span() noexcept : ring_(nullptr), live_(false) { rec_.h.span = 0; }
+    span() noexcept : core_(nullptr), live_(false) { rec_.h.span = 0; }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span".
     TACIT_NOINLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(core == nullptr || !core->enabled.load(std::memory_order_relaxed))) return;
-        detail::thread_ring* r = core->ring_for(t);
+        if (TACIT_UNLIKELY(t.rng == 0)) detail::seed_thread(t);  // the thread's first span
         std::uint64_t hi, lo, parent_span;
         std::uint8_t flags;
         bool remote;
@@ -209,7 +210,7 @@ private:
         rec_.h.span = id;
         rec_.h.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
         if (!sampled) return;
-        ring_ = r;
+        core_ = core;
         used_ = 0;
         rec_.h.kind = &Kind::info;
         rec_.h.parent = parent_span;
@@ -323,7 +324,7 @@ private:
         else put_scalar(info, tag, W, scalar_bits<W>(v));
     }
 
-    detail::thread_ring* ring_;  // where the record goes; null when not recording
+    detail::pipeline_core* core_;  // where the record goes; null when not recording
     bool live_;                  // started: the thread's current span must be restored at end
     std::uint32_t used_ = not_recording;  // bytes of rec_.body written; past the end when not recording
     saved_context saved_{};
@@ -339,9 +340,8 @@ public:
     template <class A, class V>
     event_builder& set(V&& value) noexcept {
         if constexpr (detail::vet_set<EventKind, A, V>()) {
-            if (span_.ring_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (!span_.ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
+                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
