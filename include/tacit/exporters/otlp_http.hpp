@@ -189,9 +189,10 @@ inline bool valid_header_value(std::string_view v) noexcept {
 }
 
 inline bool valid_http_url(std::string_view u) noexcept {
-    const auto scheme_ok = u.starts_with("http://") || u.starts_with("https://");
+    // Check the scheme before looking past it: "x" has no "://" to skip.
+    if (!u.starts_with("http://") && !u.starts_with("https://")) return false;
     const auto host = u.substr(u.find("://") + 3);
-    return scheme_ok && !host.empty() && host.front() != '/';
+    return !host.empty() && host.front() != '/';
 }
 
 }  // namespace detail
