@@ -754,3 +754,22 @@ TEST_CASE("proxies from the environment are honoured (libcurl's http_proxy)") {
     CHECK(field_of(log, 0, "path") == "http://tacit-proxy-test.invalid:4318/v1/traces");
     check_sample(log);
 }
+
+TEST_CASE("a 2xx with an unreadable body still counts the spans as exported, and says so") {
+    for (auto p : {tacit::otlp_protocol::http_protobuf, tacit::otlp_protocol::http_json}) {
+        auto& r = peer();
+        r.queue("garbage");
+        otlp_test::sample_batch s;
+        auto o = opts(r, p);
+        std::vector<std::string> said;
+        o.on_error = [&](std::string_view m) { said.emplace_back(m); };
+        tacit::otlp_http_exporter e(o);
+        const auto res = e.export_spans(s.batch());
+        CHECK(res.ok());
+        CHECK(res.rejected == 0);
+        CHECK(e.counters().spans_exported == 3);
+        CHECK(e.counters().requests == 1);
+        REQUIRE(said.size() == 1);
+        CHECK(said[0].find("unreadable success response") != std::string::npos);
+    }
+}

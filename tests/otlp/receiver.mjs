@@ -9,6 +9,7 @@
 //   POST /control   body: one mode per line, queued for the next requests:
 //                   ok | 503 | 502 | 504 | 429:<retry-after> | 400 | partial:<n>:<message>
 //                   | reset (destroy the socket) | slow:<ms> (answer ok after ms)
+//                   | garbage (200 with a body that is neither protobuf nor JSON)
 //   GET  /log       the decoded log (text, see describe())
 //   POST /reset     clears log and queue
 //
@@ -187,6 +188,7 @@ const handler = (req, res) => {
       const [, n, ...m] = mode.split(':');
       return respond(res, json, 200, {}, { rejectedSpans: Number(n), errorMessage: m.join(':') });
     }
+    if (mode === 'garbage') { res.writeHead(200, { 'content-type': ct }); res.end('\xff\xff not an OTLP response'); return; }
     if (mode === 'reset') { req.socket.destroy(); return; }
     if (mode.startsWith('slow:')) { setTimeout(() => respond(res, json, 200), Number(mode.slice(5))); return; }
     respond(res, json, 500);
