@@ -63,9 +63,10 @@ int main(int argc, char** argv) {
     tacit::pipeline_options o;
     o.watch_environment = false;
     // A ring that holds every span, so none is dropped for want of room whatever the schedule
-    // (under valgrind the background thread runs rarely): each record is under 256 bytes.
+    // (under valgrind the background thread runs rarely): a record of four attributes is
+    // under 512 bytes.
     o.ring_bytes = std::size_t{1} << 16;
-    while (o.ring_bytes < n * 256 && o.ring_bytes < (std::size_t{1} << 30)) o.ring_bytes <<= 1;
+    while (o.ring_bytes < n * 512 && o.ring_bytes < (std::size_t{1} << 30)) o.ring_bytes <<= 1;
     tacit::pipeline p{o};
     p.add_exporter(std::make_unique<discard_exporter>());
 

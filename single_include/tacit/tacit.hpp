@@ -245,30 +245,50 @@ constexpr std::string_view to_string(sensitivity s) noexcept {
 /// Strings are valid UTF-8 (invalid bytes were replaced by U+FFFD when recorded).
 class value_view {
 public:
-    constexpr value_view() noexcept = default;
+    constexpr value_view() noexcept : type_(value_type::boolean), size_(0), i_(0) {}
     static constexpr value_view of(bool v) noexcept { value_view x; x.type_ = value_type::boolean; x.i_ = v; return x; }
     static constexpr value_view of(std::int64_t v) noexcept { value_view x; x.type_ = value_type::int64; x.i_ = v; return x; }
     static constexpr value_view of(double v) noexcept { value_view x; x.type_ = value_type::float64; x.d_ = v; return x; }
-    static constexpr value_view of(std::string_view v) noexcept { value_view x; x.type_ = value_type::string; x.s_ = v; return x; }
+    static constexpr value_view of(std::string_view v) noexcept {
+        value_view x;
+        x.type_ = value_type::string;
+        x.size_ = v.size();
+        x.chars_ = v.data();
+        return x;
+    }
     static constexpr value_view array(value_type t, std::span<const value_view> items) noexcept {
-        value_view x; x.type_ = t; x.items_ = items; return x;
+        value_view x;
+        x.type_ = t;
+        x.size_ = items.size();
+        x.items_ = items.data();
+        return x;
     }
 
     constexpr value_type type() const noexcept { return type_; }
-    constexpr bool as_bool() const noexcept { return i_ != 0; }
-    constexpr std::int64_t as_int() const noexcept { return i_; }
-    constexpr double as_double() const noexcept { return d_; }
-    constexpr std::string_view as_string() const noexcept { return s_; }
+    constexpr bool as_bool() const noexcept { return type_ == value_type::boolean && i_ != 0; }
+    constexpr std::int64_t as_int() const noexcept { return type_ == value_type::int64 || type_ == value_type::boolean ? i_ : 0; }
+    constexpr double as_double() const noexcept { return type_ == value_type::float64 ? d_ : 0.0; }
+    constexpr std::string_view as_string() const noexcept {
+        return type_ == value_type::string ? std::string_view(chars_, size_) : std::string_view{};
+    }
     /// Elements of an array value (empty for scalars).
-    constexpr std::span<const value_view> items() const noexcept { return items_; }
+    constexpr std::span<const value_view> items() const noexcept {
+        return is_array(type_) ? std::span<const value_view>(items_, size_) : std::span<const value_view>{};
+    }
 
 private:
-    value_type type_ = value_type::boolean;
-    std::int64_t i_ = 0;
-    double d_ = 0;
-    std::string_view s_{};
-    std::span<const value_view> items_{};
+    // 24 bytes: the background thread builds one per attribute of every span it exports.
+    value_type type_;
+    std::size_t size_;  // string length or element count
+    union {
+        std::int64_t i_;
+        double d_;
+        const char* chars_;
+        const value_view* items_;
+    };
 };
+
+static_assert(sizeof(value_view) == 24, "value_view is three words: type, size, and a value or pointer.");
 
 /// One recorded attribute: its key (from the schema, never from run-time text), its
 /// sensitivity and its value.
@@ -1901,10 +1921,10 @@ public:
     span& operator=(const span&) = delete;
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
-    span(span&& o) noexcept : ring_(o.ring_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
-        if (ring_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
+    span(span&& o) noexcept : core_(o.core_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
+        if (core_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
         else if (live_) rec_.h.span = o.rec_.h.span;
-        o.ring_ = nullptr;
+        o.core_ = nullptr;
         o.live_ = false;
     }
     span& operator=(span&&) = delete;
@@ -1918,7 +1938,7 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             // A span that is not recording has used_ past the end, so the room check refuses.
             if constexpr (A::level == sensitivity::content) {
-                if (ring_ == nullptr || !ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
+                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             put<A::wire>(&A::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
@@ -1938,7 +1958,7 @@ public:
 
     /// Ends the span with an error of this type (a token, never a message).
     span& error(error_type e) noexcept {
-        if (ring_) {
+        if (core_) {
             rec_.h.status = static_cast<std::uint8_t>(status_code::error);
             rec_.h.error_type = e.data();
             rec_.h.error_len = static_cast<std::uint32_t>(e.size());
@@ -1949,7 +1969,7 @@ public:
 
     /// Marks the span as successful (otherwise its status is unset, which exporters show as ok).
     span& ok() noexcept {
-        if (ring_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
+        if (core_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
         return *this;
     }
 
@@ -1964,7 +1984,7 @@ public:
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return ring_ != nullptr; }
+    bool recording() const noexcept { return core_ != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -1980,28 +2000,29 @@ public:
             t.trace_flags = saved_.trace_flags;
             t.remote = saved_.remote;
         }
-        if (!ring_) return;
-        detail::thread_ring* r = ring_;
-        ring_ = nullptr;
+        if (!core_) return;
+        detail::pipeline_core* core = core_;
+        core_ = nullptr;
         if (TACIT_UNLIKELY(used_ > body_size)) return;
         rec_.h.end_tick = (rec_.h.flags & detail::flag_is_event) ? rec_.h.start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         rec_.h.ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        // A guard ended on another thread than it started on writes into that thread's ring:
-        // each ring has exactly one producer.
-        if (TACIT_UNLIKELY(r->thread_index != t.index)) r = r->core->ring_for(t);
+        // The ring of the thread that ends the span (one compare): each ring has exactly one
+        // producer, and a guard ended on another thread, perhaps after the thread that started
+        // it has exited and its ring is gone, writes into the ending thread's ring.
+        detail::thread_ring* r = core->ring_for(t);
         std::byte* p = r->ring.try_reserve(size);
         if (TACIT_UNLIKELY(p == nullptr)) {
             detail::thread_ring::bump(r->dropped_full);
-            if (r->core->worker_sleeping.load(std::memory_order_relaxed)) r->core->ring_the_doorbell();
+            if (core->worker_sleeping.load(std::memory_order_relaxed)) core->ring_the_doorbell();
             return;
         }
         std::memcpy(p, &rec_, size);
         r->ring.commit(size);
         detail::thread_ring::bump(r->pushed);
         if (TACIT_UNLIKELY(r->ring.producer_fill() > r->ring.capacity() / 4) &&
-            r->core->worker_sleeping.load(std::memory_order_relaxed))
-            r->core->ring_the_doorbell();
+            core->worker_sleeping.load(std::memory_order_relaxed))
+            core->ring_the_doorbell();
     }
 
 private:
@@ -2019,13 +2040,13 @@ private:
         bool remote;
     };
 
-    span() noexcept : ring_(nullptr), live_(false) { rec_.h.span = 0; }
+    span() noexcept : core_(nullptr), live_(false) { rec_.h.span = 0; }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span".
     TACIT_NOINLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(core == nullptr || !core->enabled.load(std::memory_order_relaxed))) return;
-        detail::thread_ring* r = core->ring_for(t);
+        if (TACIT_UNLIKELY(t.rng == 0)) detail::seed_thread(t);  // the thread's first span
         std::uint64_t hi, lo, parent_span;
         std::uint8_t flags;
         bool remote;
@@ -2066,7 +2087,7 @@ private:
         rec_.h.span = id;
         rec_.h.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
         if (!sampled) return;
-        ring_ = r;
+        core_ = core;
         used_ = 0;
         rec_.h.kind = &Kind::info;
         rec_.h.parent = parent_span;
@@ -2180,7 +2201,7 @@ private:
         else put_scalar(info, tag, W, scalar_bits<W>(v));
     }
 
-    detail::thread_ring* ring_;  // where the record goes; null when not recording
+    detail::pipeline_core* core_;  // where the record goes; null when not recording
     bool live_;                  // started: the thread's current span must be restored at end
     std::uint32_t used_ = not_recording;  // bytes of rec_.body written; past the end when not recording
     saved_context saved_{};
@@ -2196,9 +2217,8 @@ public:
     template <class A, class V>
     event_builder& set(V&& value) noexcept {
         if constexpr (detail::vet_set<EventKind, A, V>()) {
-            if (span_.ring_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (!span_.ring_->core->share_content.load(std::memory_order_relaxed)) return *this;
+                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -2395,6 +2415,28 @@ inline span_context current_context() noexcept { return {}; }
 
 namespace tacit::inline TACIT_ABI::detail {
 
+/// A buffer whose capacity is set before a batch is decoded, so appending needs no check and
+/// never moves what views already point to.
+template <class T>
+class bounded_buffer {
+public:
+    void reset(std::size_t capacity) {
+        if (capacity > capacity_) {
+            data_.reset(new T[capacity]);
+            capacity_ = capacity;
+        }
+        size_ = 0;
+    }
+    void push_back(const T& v) noexcept { data_[size_++] = v; }
+    T* data() noexcept { return data_.get(); }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+
+private:
+    std::unique_ptr<T[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
 class batch_decoder {
 public:
     void clear() noexcept {
@@ -2419,8 +2461,7 @@ public:
         // Every entry takes at least 16 bytes and every array element 8, so these bounds hold
         // and the vectors never reallocate while views point into them.
         spans_.resize(offsets_.size());
-        attrs_.clear();
-        attrs_.reserve(raw_size_ / sizeof(entry_header) + 1);
+        attrs_.reset(raw_size_ / sizeof(entry_header) + 1);
         events_.clear();
         events_.reserve(raw_size_ / sizeof(entry_header) + 1);
         items_.clear();
@@ -2522,6 +2563,7 @@ private:
         const std::byte* q = p + sizeof(record_header);
         const std::byte* end = p + h.ring.size;
         std::size_t pending_first = pending_.size();
+        std::uint64_t seen = 0;
         for (unsigned i = 0; i < h.entries && q + sizeof(entry_header) <= end; ++i) {
             entry_header en;
             std::memcpy(&en, q, sizeof en);
@@ -2530,15 +2572,21 @@ private:
             if (en.tag == entry_tag::attribute) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
                 attribute_view v{info->key, info->sensitivity, value(en, payload)};
-                bool replaced = false;
-                for (std::size_t k = attr_first; k < attrs_.size(); ++k) {
-                    if (attrs_[k].key.size() == v.key.size() && attrs_[k].key == v.key) {
-                        attrs_[k] = v;
-                        replaced = true;
-                        break;
+                // A key set twice keeps its last value. Search only when the key's bit in a
+                // 64-bit filter of this span's key pointers and sizes is already set.
+                std::uint64_t bit = std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(v.key.data()) >> 3 ^ v.key.size()) & 63);
+                if (seen & bit) {
+                    bool replaced = false;
+                    for (std::size_t k = attr_first; k < attrs_.size(); ++k) {
+                        if (same_key(attrs_[k].key, v.key)) {
+                            attrs_[k] = v;
+                            replaced = true;
+                            break;
+                        }
                     }
+                    if (replaced) continue;
                 }
-                if (replaced) continue;
+                seen |= bit;
                 if (attrs_.size() - attr_first >= TACIT_MAX_ATTRIBUTES) ++dropped;
                 else attrs_.push_back(v);
             } else if (en.tag == entry_tag::event) {
@@ -2571,6 +2619,14 @@ private:
         s.events = std::span<const event_view>(events_.data() + event_first, n_events);
     }
 
+    /// Keys are compile-time strings: the same declaration gives the same pointer, so most
+    /// comparisons end at the first test.
+    static bool same_key(std::string_view a, std::string_view b) noexcept {
+        if (a.data() == b.data()) return a.size() == b.size();
+        if (a.size() != b.size() || a[0] != b[0] || a[a.size() - 1] != b[b.size() - 1]) return false;
+        return a == b;
+    }
+
     void grow(std::size_t need) {
         std::size_t cap = raw_capacity_ ? raw_capacity_ : 64 * 1024;
         while (cap < need) cap *= 2;
@@ -2588,7 +2644,7 @@ private:
     std::vector<std::size_t> offsets_;
     std::vector<std::uint32_t> threads_;
     std::vector<span_view> spans_;
-    std::vector<attribute_view> attrs_;
+    bounded_buffer<attribute_view> attrs_;
     std::vector<event_view> events_;
     std::vector<value_view> items_;
     std::unordered_map<const char*, std::string> demangled_;
@@ -2654,6 +2710,7 @@ struct worker_state {
 
     // Statistics, published by the worker under stats_mutex for stats().
     std::mutex stats_mutex;
+    bool abandoned = false;  // under stats_mutex
     pipeline_stats published{};
     std::vector<exporter_stats> published_exporters;
 
@@ -2664,7 +2721,8 @@ struct worker_state {
     batch_decoder decoder;
     tick_converter clock;
     std::uint64_t delivered = 0, batches = 0, exceptions = 0;
-    std::uint64_t retired_pushed = 0, retired_dropped = 0;  // counters of rings already released
+    // Counters of rings already released; atomic because an abandoned shutdown reads them.
+    std::atomic<std::uint64_t> retired_pushed{0}, retired_dropped{0};
 
     void diag(const std::string& m) {
         if (options.on_diagnostic) {
@@ -2694,8 +2752,8 @@ struct worker_state {
         for (auto it = reg.begin(); it != reg.end();) {
             thread_ring* r = *it;
             if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) {
-                retired_pushed += r->pushed.load(std::memory_order_relaxed);
-                retired_dropped += r->dropped_full.load(std::memory_order_relaxed);
+                retired_pushed.fetch_add(r->pushed.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                retired_dropped.fetch_add(r->dropped_full.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 r->release();
                 it = reg.erase(it);
             } else {
@@ -2708,7 +2766,8 @@ struct worker_state {
     }
 
     void update_counters() {
-        std::uint64_t pushed = retired_pushed, dropped = retired_dropped, used = 0, cap = 0;
+        std::uint64_t pushed = retired_pushed.load(std::memory_order_relaxed);
+        std::uint64_t dropped = retired_dropped.load(std::memory_order_relaxed), used = 0, cap = 0;
         std::uint32_t live = 0;
         for (auto* r : rings) {
             pushed += r->pushed.load(std::memory_order_relaxed);
@@ -2732,6 +2791,7 @@ struct worker_state {
 
     void publish() {
         std::lock_guard lock(stats_mutex);
+        if (abandoned) return;  // the host wrote the final accounting when it gave up waiting
         published = stats;
         published_exporters = exporter_counts;
     }
@@ -3109,11 +3169,26 @@ public:
             return true;
         }
         // The worker is stuck in an exporter: leave it; it holds its own reference to the state.
+        // Its last published figures predate what the host recorded since, so count the rings
+        // here (their counters are atomics; the registry lock is never held across an export):
+        // whatever was recorded and neither delivered nor dropped on the host is lost now.
         {
+            std::uint64_t pushed = s.retired_pushed.load(std::memory_order_relaxed);
+            std::uint64_t dropped = s.retired_dropped.load(std::memory_order_relaxed);
+            {
+                std::lock_guard reg(s.core.registry_mutex);
+                for (auto* r : s.core.registry) {
+                    pushed += r->pushed.load(std::memory_order_relaxed);
+                    dropped += r->dropped_full.load(std::memory_order_relaxed);
+                }
+            }
             std::lock_guard lock(s.stats_mutex);
             auto& p = s.published;
-            std::uint64_t accounted = p.dropped_ring_full + p.delivered;
+            p.recorded = pushed + dropped;
+            p.dropped_ring_full = dropped;
+            std::uint64_t accounted = p.dropped_ring_full + p.delivered + p.dropped_disabled;
             p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;
+            s.abandoned = true;
         }
         thread_.detach();
         return false;
