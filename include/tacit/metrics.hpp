@@ -209,6 +209,8 @@ public:
                   const metric_options& opts = {}, bool live = true)
         : name_(std::move(name)), help_(std::move(help)), type_(type), keys_(std::move(label_keys)) {
         if (!valid_metric_name(name_)) throw std::invalid_argument("tacit: invalid metric name '" + name_ + "'");
+        if (keys_.size() > 32)
+            throw std::invalid_argument("tacit: metric '" + name_ + "' has more than 32 label keys");
         for (const auto& k : keys_)
             if (!valid_label_key(k) || (type_ == metric_type::histogram && k == "le"))
                 throw std::invalid_argument("tacit: invalid label key '" + k + "' on metric '" + name_ + "'");

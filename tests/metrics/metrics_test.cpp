@@ -195,6 +195,9 @@ TEST_CASE("bad run-time configuration is refused with a clear error") {
                     std::invalid_argument);
     CHECK_THROWS_AS(tacit::detail::metric_family("x_total", "", tacit::metric_type::counter, {"a.b"}),
                     std::invalid_argument);
+    CHECK_THROWS_WITH_AS(tacit::detail::metric_family("wide_total", "", tacit::metric_type::counter,
+                                                      std::vector<std::string>(33, "k")),
+                         doctest::Contains("more than 32 label keys"), std::invalid_argument);
     tacit::counter<"test_twice_total"> first{reg};
     if constexpr (tacit::compiled_in) {
         CHECK_THROWS_WITH_AS([&] { tacit::counter<"test_twice_total"> again{reg}; }(),
