@@ -474,8 +474,16 @@ template <span_kind_type Kind> span<Kind> start() noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(pipeline&) noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(const span_context&) noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(pipeline&, const span_context&) noexcept { return {}; }
-template <span_kind_type Kind> span<Kind> event() noexcept { return {}; }
-template <span_kind_type Kind> span<Kind> event(pipeline&) noexcept { return {}; }
+template <span_kind_type Kind>
+span<Kind> event() noexcept {
+    static_assert(Kind::info.is_event, "tacit::event<E>(): E must be declared with tacit::event_kind<\"name\", ...>.");
+    return {};
+}
+template <span_kind_type Kind>
+span<Kind> event(pipeline&) noexcept {
+    static_assert(Kind::info.is_event, "tacit::event<E>(p): E must be declared with tacit::event_kind<\"name\", ...>.");
+    return {};
+}
 inline span_context current_context() noexcept { return {}; }
 
 #endif

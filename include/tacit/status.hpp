@@ -20,7 +20,7 @@ class error_type {
 public:
     template <std::size_t N>
     consteval error_type(const char (&s)[N]) : text_(s), size_(N - 1), mangled_(false) {  // NOLINT: implicit from a literal
-        if (N < 2 || N > 65) reject("tacit: an error type is 1-64 characters");
+        if (N > 65 || s[0] == '\0') reject("tacit: an error type is 1-64 characters");
         for (std::size_t i = 0; i + 1 < N; ++i) {
             char c = s[i];
             bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
