@@ -874,7 +874,7 @@ class error_type {
 public:
     template <std::size_t N>
     consteval error_type(const char (&s)[N]) : text_(s), size_(N - 1), mangled_(false) {  // NOLINT: implicit from a literal
-        if (N < 2 || N > 65) reject("tacit: an error type is 1-64 characters");
+        if (N > 65 || s[0] == '\0') reject("tacit: an error type is 1-64 characters");
         for (std::size_t i = 0; i + 1 < N; ++i) {
             char c = s[i];
             bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -2351,8 +2351,16 @@ template <span_kind_type Kind> span<Kind> start() noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(pipeline&) noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(const span_context&) noexcept { return {}; }
 template <span_kind_type Kind> span<Kind> start(pipeline&, const span_context&) noexcept { return {}; }
-template <span_kind_type Kind> span<Kind> event() noexcept { return {}; }
-template <span_kind_type Kind> span<Kind> event(pipeline&) noexcept { return {}; }
+template <span_kind_type Kind>
+span<Kind> event() noexcept {
+    static_assert(Kind::info.is_event, "tacit::event<E>(): E must be declared with tacit::event_kind<\"name\", ...>.");
+    return {};
+}
+template <span_kind_type Kind>
+span<Kind> event(pipeline&) noexcept {
+    static_assert(Kind::info.is_event, "tacit::event<E>(p): E must be declared with tacit::event_kind<\"name\", ...>.");
+    return {};
+}
 inline span_context current_context() noexcept { return {}; }
 
 #endif
