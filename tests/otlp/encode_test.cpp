@@ -226,6 +226,18 @@ TEST_CASE("from_env: endpoints") {
     o = tacit::otlp_http_options::from_env(env.lookup());
     CHECK(o.url() == "http://localhost:4318/v1/traces");
     CHECK(o.config_errors.size() == 2);
+    // Too short to hold a scheme at all: reported, never a throw.
+    for (const char* bad : {"x", ":", "//", "http:/", "http://", "https:///path"}) {
+        INFO(bad);
+        env.vars["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = bad;
+        env.vars["OTEL_EXPORTER_OTLP_ENDPOINT"] = bad;
+        o = tacit::otlp_http_options::from_env(env.lookup());
+        CHECK(o.url() == "http://localhost:4318/v1/traces");
+        CHECK(o.config_errors.size() == 2);
+        tacit::otlp_http_options code;
+        code.endpoint = bad;
+        CHECK(tacit::otlp_http_exporter(code).url() == "http://localhost:4318/v1/traces");
+    }
 }
 
 TEST_CASE("from_env: protocol, compression, timeout, specific variables win") {
