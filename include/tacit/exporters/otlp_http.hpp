@@ -6,6 +6,7 @@
 ///
 ///     auto o = tacit::otlp_http_options::from_env();      // OTEL_EXPORTER_OTLP_* and friends
 ///     o.endpoint = "http://collector:4318";                // code wins over the environment
+///     o.traces_endpoint.clear();                           // (a TRACES_ENDPOINT would win over it)
 ///     pipeline.add_exporter(std::make_unique<tacit::otlp_http_exporter>(std::move(o)));
 ///
 /// It is silent by default: malformed settings and failed exports are counted (see
