@@ -227,22 +227,26 @@ TEST_CASE("no canary reaches any exporter while sharing is off; content does onc
         REQUIRE(on.count(name) == 1);
     }
     MESSAGE("exporters searched: " << off.size());
-    for (const auto& [name, text] : off) {
+    for (const auto& kv : off) {
+        const std::string& name = kv.first;  // not a structured binding: INFO captures it
+        const std::string& text = kv.second;
         INFO("exporter " << name << " (sharing off)");
         // the outputs are real: each exporter saw the crew (prometheus shows tool names)
-        CHECK(text.find(name == "prometheus" ? "web_search" : "tool_usage") != std::string::npos);
+        if (tacit::compiled_in) CHECK(text.find(name == "prometheus" ? "web_search" : "tool_usage") != std::string::npos);
         for (const auto& c : content_canaries) CHECK_MESSAGE(text.find(c) == std::string::npos, c);
         for (const auto& c : secret_canaries) CHECK_MESSAGE(text.find(c) == std::string::npos, c);
         CHECK(text.find("CANARY") == std::string::npos);
         CHECK(text.find("SECRET") == std::string::npos);
         CHECK(text.find(failed_task_output) == std::string::npos);
     }
-    for (const auto& [name, text] : on) {
+    for (const auto& kv : on) {
+        const std::string& name = kv.first;
+        const std::string& text = kv.second;
         INFO("exporter " << name << " (sharing on)");
         for (const auto& c : secret_canaries) CHECK_MESSAGE(text.find(c) == std::string::npos, c);
         CHECK(text.find("SECRET") == std::string::npos);
         CHECK(text.find(failed_task_output) == std::string::npos);
-        if (name == "prometheus" || name == "perfetto") {
+        if (name == "prometheus" || name == "perfetto" || !tacit::compiled_in) {
             // metrics carry no content at all; the Perfetto trace keeps public attributes only
             CHECK(text.find("CANARY") == std::string::npos);
             continue;
@@ -275,6 +279,6 @@ TEST_CASE("a crew with share_crew = false shares nothing even while the pipeline
     }
     REQUIRE(p.force_flush(std::chrono::seconds(5)));
     auto text = dump(mem.spans());
-    CHECK(text.find("task_execution") != std::string::npos);
+    if (tacit::compiled_in) CHECK(text.find("task_execution") != std::string::npos);
     CHECK(text.find("CANARY") == std::string::npos);
 }

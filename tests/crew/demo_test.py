@@ -116,8 +116,25 @@ def seeded_facts(spans):
     return sorted(facts, key=repr)
 
 
+def compiled_out(demo):
+    """TACIT_DISABLE: the demo still runs, and records nothing."""
+    with tempfile.TemporaryDirectory() as d:
+        p, took = run(demo, ["--share-crew"], d)
+        check(p.returncode == 0, "compiled-out run exits 0")
+        check(took < 3.0, f"compiled-out run takes {took:.2f} s < 3 s")
+        spans, _ = load(os.path.join(d, "crew_trace.jsonl"))
+        check(spans == [], "compiled out: no spans in the trace")
+        check(re.search(r"^  all\s+0\s+0$", p.stdout, re.M), "compiled out: the summary counts nothing")
+        p, _ = run(demo, ["--bogus"], d)
+        check(p.returncode == 2, "compiled out: bad flags still exit 2")
+
+
 def main():
     demo = os.path.abspath(sys.argv[1])
+    if "--compiled-out" in sys.argv[2:]:
+        compiled_out(demo)
+        print("compiled-out crew demo checks:", "failed" if FAILURES else "passed")
+        return 1 if FAILURES else 0
     with tempfile.TemporaryDirectory() as d:
         # 1. defaults: console spans, crew_trace.jsonl in the current directory, no content
         p, took = run(demo, [], d)

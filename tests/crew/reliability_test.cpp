@@ -69,6 +69,7 @@ void run_crew(tacit::crew_telemetry& tel, sim::crew_def& crew) {
 }  // namespace
 
 TEST_CASE("a backend that never answers delays shutdown by no more than the shutdown timeout") {
+    if constexpr (!tacit::compiled_in) return;  // compiled out: no thread, no exporter calls
     auto release = std::make_shared<std::atomic<bool>>(false);
     auto crew = small_crew();
     {
@@ -149,8 +150,10 @@ TEST_CASE("a throwing exporter prints nothing into the host's stdout or stderr")
     }
     std::fclose(capture);
     CHECK_MESSAGE(written == 0, "host output: " << text);
-    CHECK(stats.exporter_exceptions >= 2);  // the exporter really threw, and it was contained
-    CHECK(stats.delivered > 0);
+    if (tacit::compiled_in) {
+        CHECK(stats.exporter_exceptions >= 2);  // the exporter really threw, and it was contained
+        CHECK(stats.delivered > 0);
+    }
 }
 
 TEST_CASE("diagnostics go to a handler only when one is given") {
@@ -169,5 +172,5 @@ TEST_CASE("diagnostics go to a handler only when one is given") {
         p.force_flush(std::chrono::seconds(5));
         p.shutdown(std::chrono::seconds(5));
     }
-    CHECK(seen.load() >= 1);
+    CHECK(seen.load() >= (tacit::compiled_in ? 1 : 0));
 }
