@@ -110,6 +110,21 @@ TEST_CASE("elastic: one span as action + ECS document") {
     CHECK(root["labels"]["crew_sizes"] == nlohmann::json::array({1, 2}));
 }
 
+TEST_CASE("elastic: timestamps from 1970 to the end of uint64 nanoseconds (2554)") {
+    std::string out;
+    tacit::detail::append_iso8601(out, 0);
+    CHECK(out == "1970-01-01T00:00:00.000000000Z");
+    out.clear();
+    tacit::detail::append_iso8601(out, 9'223'372'036'854'775'808ull);  // one past INT64_MAX ns: 2262
+    CHECK(out == "2262-04-11T23:47:16.854775808Z");
+    out.clear();
+    tacit::detail::append_iso8601(out, ~std::uint64_t{0});
+    CHECK(out == "2554-07-21T23:34:33.709551615Z");
+    out.clear();
+    tacit::detail::append_iso8601(out, 951'782'400'000'000'001ull);  // a leap day
+    CHECK(out == "2000-02-29T00:00:00.000000001Z");
+}
+
 TEST_CASE("elastic: bad options are refused with a clear error") {
     CHECK_THROWS_WITH_AS(tacit::elastic_exporter(tacit::elastic_options{}), doctest::Contains("exactly one of"),
                          std::invalid_argument);

@@ -43,19 +43,20 @@ struct elastic_options {
 
 namespace detail {
 
-/// "2024-05-01T12:34:56.123456789Z" from Unix nanoseconds.
+/// "2024-05-01T12:34:56.123456789Z" from Unix nanoseconds. Whole seconds and the remainder are
+/// split first: the full uint64 range (to 2554) fits, where int64 nanoseconds would wrap in 2262.
 inline void append_iso8601(std::string& out, std::uint64_t unix_ns) {
     using namespace std::chrono;
-    const sys_time<nanoseconds> t{nanoseconds(static_cast<std::int64_t>(unix_ns))};
+    const sys_seconds t{seconds(static_cast<std::int64_t>(unix_ns / 1'000'000'000u))};
     const auto day = floor<days>(t);
     const year_month_day ymd{day};
-    const hh_mm_ss hms{floor<nanoseconds>(t - day)};
-    char buf[40];
-    const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", static_cast<int>(ymd.year()),
+    const hh_mm_ss hms{t - day};
+    char buf[48];
+    const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09uZ", static_cast<int>(ymd.year()),
                                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                                 static_cast<int>(hms.seconds().count()),
-                                static_cast<long long>(hms.subseconds().count()));
+                                static_cast<unsigned>(unix_ns % 1'000'000'000u));
     out.append(buf, static_cast<std::size_t>(n));
 }
 
