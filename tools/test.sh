@@ -46,7 +46,9 @@ variant() {
 
 variant gcc         "-Dbenchmarks=true"                                              ""
 variant clang       "-Dbenchmarks=false"                                             "--suite core --suite crew" clang++
-variant asan        "-Dbenchmarks=false -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dareas=crew" "--suite core --suite crew"
+# clang for ASan+UBSan: g++ 12 with -fsanitize=undefined cannot evaluate tacit's key rule in
+# a constant expression.
+variant asan        "-Dbenchmarks=false -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dareas=crew" "--suite core --suite crew" clang++
 variant tsan        "-Dbenchmarks=false -Db_sanitize=thread -Dbuildtype=debugoptimized -Dareas=crew" "--suite core --suite crew" clang++
 variant disabled    "-Dbenchmarks=false -Ddisable=true -Dareas=crew"                 "--suite core --suite crew"
 variant single      "-Dbenchmarks=false -Dsingle_include=true -Dareas=[]"            "--suite core"

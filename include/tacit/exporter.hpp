@@ -141,6 +141,10 @@ public:
     virtual bool force_flush(std::chrono::milliseconds /*timeout*/) { return true; }
     /// Last call; release resources within the timeout.
     virtual void shutdown(std::chrono::milliseconds /*timeout*/) {}
+    /// Called from the thread that shuts the pipeline down when it gives up waiting for an
+    /// export in progress (shutdown timed out): abort that export soon. Must be safe to call
+    /// while export_spans runs on the background thread; by default does nothing.
+    virtual void cancel() noexcept {}
     /// Called on the background thread once per cycle even without spans (for metrics).
     virtual void on_tick(const pipeline_stats& /*stats*/) {}
 };

@@ -573,6 +573,9 @@ public:
             p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;
             s.abandoned = true;
         }
+        // Ask the exporters to abort what they are doing; the worker only reads this vector
+        // at the start of a cycle, and it is inside an export now.
+        for (auto& e : s.exporters) e->cancel();
         thread_.detach();
         return false;
     }

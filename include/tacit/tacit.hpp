@@ -10,6 +10,7 @@
 #include "status.hpp"
 #include "exporter.hpp"
 #include "sampler.hpp"
+#include "trace_context.hpp"
 #include "settings.hpp"
 #include "span.hpp"
 #include "pipeline.hpp"

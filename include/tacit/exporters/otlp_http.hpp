@@ -361,6 +361,15 @@ public:
         cv_.wait_for(lk, timeout + std::chrono::milliseconds(50), [&] { return !in_flight_; });
     }
 
+    /// The pipeline gave up waiting: abort the export in progress and start no other.
+    void cancel() noexcept override {
+        std::lock_guard lk(mu_);
+        shut_down_ = true;
+        limit_abort(std::chrono::milliseconds(0));
+        ++wakeups_;
+        cv_.notify_all();
+    }
+
     /// The counters, readable from any thread.
     otlp_http_counters counters() const noexcept {
         otlp_http_counters c;
