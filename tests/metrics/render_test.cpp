@@ -152,7 +152,7 @@ TEST_CASE("server: GET /metrics only, on loopback; 404, 405 and 413 otherwise") 
     tacit::counter<"served_total", "k"> c{reg, "Served."};
     c.add(3, "v");
     tacit::prometheus::server_options o;
-    o.max_request_bytes = 64;
+    o.max_request_bytes = 1024;
     tacit::prometheus::server srv(reg, o);
     REQUIRE(srv.port() > 0);
     httplib::Client cli("127.0.0.1", srv.port());

@@ -247,7 +247,8 @@ struct server_options {
     std::string host = "127.0.0.1";  ///< loopback unless asked otherwise
     int port = 0;                    ///< 0: any free port (read it back with server::port())
     std::size_t max_connections = 4; ///< connections served at once; more wait in the accept queue
-    std::size_t max_request_bytes = 4096;  ///< body cap (only GET is routed, and its body is never read); URIs over 8 KiB get 414
+    std::size_t max_request_bytes = 4096;  ///< body cap; only GET is routed and its body is never read.
+                                           ///< httplib caps the URI and each header line at 8 KiB (414, 400)
     std::chrono::seconds read_timeout{5};  ///< a silent client is dropped after this
 };
 
@@ -312,7 +313,10 @@ public:
         http_.new_task_queue = [workers] { return new detail::bounded_task_queue(workers, workers); };
         http_.set_payload_max_length(opts_.max_request_bytes);
         http_.set_read_timeout(opts_.read_timeout);
-        http_.set_keep_alive_max_count(8);
+        // One request per connection, and no waiting for it beyond the read timeout: httplib's
+        // default keep-alive wait (5 s) would let a few idle clients hold every worker.
+        http_.set_keep_alive_max_count(1);
+        http_.set_keep_alive_timeout(std::max<std::time_t>(1, static_cast<std::time_t>(opts_.read_timeout.count())));
         // httplib's default also sets SO_REUSEPORT, which would let a second server share a
         // taken port silently; SO_REUSEADDR alone still allows a quick restart.
         http_.set_socket_options([](int sock) {
