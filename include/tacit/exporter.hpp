@@ -81,6 +81,8 @@ struct pipeline_stats {
     std::uint64_t dropped_shutdown = 0;   ///< still in a ring when shutdown gave up waiting
     std::uint64_t dropped_disabled = 0;   ///< drained while recording was switched off (not exported)
     std::uint64_t delivered = 0;          ///< handed to the exporters
+    std::uint64_t export_failed = 0;      ///< delivered spans an exporter failed to send (summed over exporters)
+    std::uint64_t export_rejected = 0;    ///< delivered spans a receiver refused (summed over exporters)
     std::uint64_t batches = 0;            ///< export calls made
     std::uint64_t exporter_exceptions = 0;///< exports that threw (contained)
     std::uint64_t truncated_strings = 0;  ///< strings cut to TACIT_MAX_STRING (marked with …)

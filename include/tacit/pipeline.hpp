@@ -162,6 +162,12 @@ struct worker_state {
         stats.recorded = pushed + dropped;
         stats.dropped_ring_full = dropped;
         stats.dropped_disabled = disabled_dropped;
+        stats.export_failed = 0;
+        stats.export_rejected = 0;
+        for (const auto& c : exporter_counts) {
+            stats.export_failed += c.failed;
+            stats.export_rejected += c.rejected;
+        }
         stats.delivered = delivered;
         stats.batches = batches;
         stats.exporter_exceptions = exceptions;

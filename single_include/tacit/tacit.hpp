@@ -688,6 +688,8 @@ struct pipeline_stats {
     std::uint64_t dropped_shutdown = 0;   ///< still in a ring when shutdown gave up waiting
     std::uint64_t dropped_disabled = 0;   ///< drained while recording was switched off (not exported)
     std::uint64_t delivered = 0;          ///< handed to the exporters
+    std::uint64_t export_failed = 0;      ///< delivered spans an exporter failed to send (summed over exporters)
+    std::uint64_t export_rejected = 0;    ///< delivered spans a receiver refused (summed over exporters)
     std::uint64_t batches = 0;            ///< export calls made
     std::uint64_t exporter_exceptions = 0;///< exports that threw (contained)
     std::uint64_t truncated_strings = 0;  ///< strings cut to TACIT_MAX_STRING (marked with …)
@@ -3002,6 +3004,12 @@ struct worker_state {
         stats.recorded = pushed + dropped;
         stats.dropped_ring_full = dropped;
         stats.dropped_disabled = disabled_dropped;
+        stats.export_failed = 0;
+        stats.export_rejected = 0;
+        for (const auto& c : exporter_counts) {
+            stats.export_failed += c.failed;
+            stats.export_rejected += c.rejected;
+        }
         stats.delivered = delivered;
         stats.batches = batches;
         stats.exporter_exceptions = exceptions;
@@ -3863,9 +3871,10 @@ public:
     static void append_stats(std::string& out, const pipeline_stats& st) {
         fmt::format_to(std::back_inserter(out),
             "{{\"type\":\"stats\",\"recorded\":{},\"dropped_ring_full\":{},\"dropped_disabled\":{},\"dropped_shutdown\":{},"
-            "\"delivered\":{},\"batches\":{},\"exporter_exceptions\":{},\"truncated_strings\":{},\"dropped_attributes\":{},"
+            "\"delivered\":{},\"export_failed\":{},\"export_rejected\":{},\"batches\":{},\"exporter_exceptions\":{},\"truncated_strings\":{},\"dropped_attributes\":{},"
             "\"threads\":{},\"ring_bytes_used\":{},\"ring_bytes_capacity\":{}}}",
-            st.recorded, st.dropped_ring_full, st.dropped_disabled, st.dropped_shutdown, st.delivered, st.batches,
+            st.recorded, st.dropped_ring_full, st.dropped_disabled, st.dropped_shutdown, st.delivered, st.export_failed,
+            st.export_rejected, st.batches,
             st.exporter_exceptions, st.truncated_strings, st.dropped_attributes, st.threads, st.ring_bytes_used,
             st.ring_bytes_capacity);
     }

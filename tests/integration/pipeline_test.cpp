@@ -107,6 +107,9 @@ TEST_CASE("rejected and failed spans are accounted per exporter") {
     REQUIRE(acc.size() == 2);
     CHECK(acc[1].exported + acc[1].rejected + acc[1].failed == 5);
     CHECK(acc[1].rejected >= 2);
+    auto st = f.p.stats();  // the pipeline's totals sum every exporter's
+    CHECK(st.export_rejected == acc[0].rejected + acc[1].rejected);
+    CHECK(st.export_failed == acc[0].failed + acc[1].failed);
 }
 
 TEST_CASE("an exporter that never returns cannot hold the host past the shutdown timeout") {

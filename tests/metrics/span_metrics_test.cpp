@@ -101,11 +101,17 @@ TEST_CASE("span metrics: spans by kind and status, tools, errors, repeats, token
     st.recorded = 20;
     st.dropped_ring_full = 3;
     st.dropped_shutdown = 4;
+    st.dropped_disabled = 5;
+    st.export_failed = 6;
+    st.export_rejected = 7;
     ex.on_tick(st);
     ex.on_tick(st);
     CHECK(counter(reg, "tacit_spans_recorded_total") == 20);
     CHECK(counter(reg, "tacit_records_dropped_total", {"ring_full"}) == 3);
     CHECK(counter(reg, "tacit_records_dropped_total", {"shutdown"}) == 4);
+    CHECK(counter(reg, "tacit_records_dropped_total", {"disabled"}) == 5);
+    CHECK(counter(reg, "tacit_records_dropped_total", {"export_failed"}) == 6);
+    CHECK(counter(reg, "tacit_records_dropped_total", {"rejected"}) == 7);
 }
 
 TEST_CASE("span metrics: tool-name cardinality is capped by the overflow series") {

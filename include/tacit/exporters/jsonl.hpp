@@ -92,9 +92,10 @@ public:
     static void append_stats(std::string& out, const pipeline_stats& st) {
         fmt::format_to(std::back_inserter(out),
             "{{\"type\":\"stats\",\"recorded\":{},\"dropped_ring_full\":{},\"dropped_disabled\":{},\"dropped_shutdown\":{},"
-            "\"delivered\":{},\"batches\":{},\"exporter_exceptions\":{},\"truncated_strings\":{},\"dropped_attributes\":{},"
+            "\"delivered\":{},\"export_failed\":{},\"export_rejected\":{},\"batches\":{},\"exporter_exceptions\":{},\"truncated_strings\":{},\"dropped_attributes\":{},"
             "\"threads\":{},\"ring_bytes_used\":{},\"ring_bytes_capacity\":{}}}",
-            st.recorded, st.dropped_ring_full, st.dropped_disabled, st.dropped_shutdown, st.delivered, st.batches,
+            st.recorded, st.dropped_ring_full, st.dropped_disabled, st.dropped_shutdown, st.delivered, st.export_failed,
+            st.export_rejected, st.batches,
             st.exporter_exceptions, st.truncated_strings, st.dropped_attributes, st.threads, st.ring_bytes_used,
             st.ring_bytes_capacity);
     }

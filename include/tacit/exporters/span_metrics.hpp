@@ -14,7 +14,7 @@
 ///   tacit_tool_errors_total{tool,error_type}       those that ended in error
 ///   tacit_tool_repeated_usages_total{tool}         tool_repeated_usage spans
 ///   tacit_gen_ai_tokens_total{span,type}           gen_ai.usage.input_tokens / output_tokens
-///   tacit_records_dropped_total{reason}            ring_full, shutdown (from pipeline_stats)
+///   tacit_records_dropped_total{reason}            ring_full, shutdown, disabled, export_failed, rejected
 ///   tacit_spans_recorded_total, tacit_spans_delivered_total, tacit_export_batches_total,
 ///   tacit_exporter_exceptions_total, tacit_truncated_strings_total, tacit_dropped_attributes_total
 ///   tacit_ring_bytes_used, tacit_ring_bytes_capacity, tacit_ring_fill_ratio, tacit_threads (gauges)
@@ -80,7 +80,7 @@ public:
           export_last_(registry, "tacit_export_last_duration_seconds", "Wall time of the last export call, in seconds.",
                        metric_type::gauge, {}, {}) {
         // Known reasons exist from the start at 0, so rate() and alerts see them before a drop.
-        for (std::string_view reason : {"ring_full", "shutdown"}) {
+        for (std::string_view reason : {"ring_full", "shutdown", "disabled", "export_failed", "rejected"}) {
             const std::string_view l[] = {reason};
             dropped_.family_.find(l);
         }
@@ -157,6 +157,9 @@ private:
     void update(const pipeline_stats& st) {
         advance(dropped_.family_, seen_.dropped_ring_full, st.dropped_ring_full, "ring_full");
         advance(dropped_.family_, seen_.dropped_shutdown, st.dropped_shutdown, "shutdown");
+        advance(dropped_.family_, seen_.dropped_disabled, st.dropped_disabled, "disabled");
+        advance(dropped_.family_, seen_.export_failed, st.export_failed, "export_failed");
+        advance(dropped_.family_, seen_.export_rejected, st.export_rejected, "rejected");
         advance(recorded_.family_, seen_.recorded, st.recorded);
         advance(delivered_.family_, seen_.delivered, st.delivered);
         advance(exceptions_.family_, seen_.exporter_exceptions, st.exporter_exceptions);
