@@ -424,6 +424,18 @@ public:
         return out;
     }
 
+    /// Forgets a crew object (its id and running span), e.g. before it is destroyed, so that a
+    /// new crew later built at the same address gets a new id.
+    template <crew_description C>
+    void forget(const C& c) {
+        std::lock_guard lock(m_);
+        for (auto it = crews_.begin(); it != crews_.end(); ++it)
+            if (it->crew == static_cast<const void*>(&c)) {
+                crews_.erase(it);
+                return;
+            }
+    }
+
     /// "crew_creation": the process's facts, the crew's shape, one "agent_creation" child per
     /// agent and one "task_creation" child per task. Inputs (a string, or a range of key/value
     /// pairs) are content; only whether there were any is always recorded.
@@ -651,6 +663,14 @@ private:
     crew_entry& entry(const void* c) {
         for (auto& e : crews_)
             if (e.crew == c) return e;
+        if (crews_.size() >= max_crews) {
+            // Bounded: forget the oldest crew that is not running (crews are rarely this many).
+            for (auto it = crews_.begin(); it != crews_.end(); ++it)
+                if (!it->execution.valid()) {
+                    crews_.erase(it);
+                    break;
+                }
+        }
         crew_entry e{c, {}, {}};
         detail::put_hex<16>(e.id.data(), detail::splitmix64(rng_));
         detail::put_hex<16>(e.id.data() + 16, detail::splitmix64(rng_));
@@ -897,6 +917,8 @@ private:
             .template set<crew::request_model>(detail::model_of(llm))
             .error(e);
     }
+
+    static constexpr std::size_t max_crews = 4096;
 
     tacit::pipeline& p_;
     std::mutex m_;

@@ -392,3 +392,14 @@ TEST_CASE("the ready-made spec structs satisfy the concepts and a runtime-provid
     CHECK(flag(b, "crew.inputs_present") == false);
     CHECK(num(b, "crew.agent_count") == 0);
 }
+
+TEST_CASE("forget() gives a crew object a new id; the key stays") {
+    fixture f;
+    auto crew = make_crew();
+    auto before = f.tel.ids(crew);
+    f.tel.forget(crew);
+    auto after = f.tel.ids(crew);
+    CHECK(before.id() != after.id());
+    CHECK(before.key() == after.key());
+    CHECK(f.tel.ids(crew).id() == after.id());
+}
