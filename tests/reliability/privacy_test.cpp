@@ -167,7 +167,9 @@ TEST_CASE("content canaries: absent from every exporter with sharing off, presen
     auto off = run_all(false, record_canaries);
     auto on = run_all(true, record_canaries);
     CHECK(off.size() >= 7);
-    for (const auto& [name, text] : off) {
+    for (const auto& out : off) {  // (no structured bindings: clang 14 cannot capture them in doctest's lambdas)
+        const std::string& name = out.first;
+        const std::string& text = out.second;
         CAPTURE(name);
         CHECK_MESSAGE(!text.empty(), name << " wrote nothing: the audit would prove nothing");
         for (const char* c : content_canaries) CHECK_MESSAGE(text.find(c) == std::string::npos, name << " leaked " << c);
@@ -198,9 +200,13 @@ TEST_CASE("host identity: no exporter writes the host name, user, working direct
     });
     std::vector<std::pair<std::string, std::string>> values = {
         {"host name", h.hostname}, {"user", h.user}, {"working directory", h.cwd}, {"environment value", h.env_canary}};
-    for (const auto& [name, text] : plain) {
+    for (const auto& out : plain) {
+        const std::string& name = out.first;
+        const std::string& text = out.second;
         CAPTURE(name);
-        for (const auto& [what, v] : values) {
+        for (const auto& value : values) {
+            const std::string& what = value.first;
+            const std::string& v = value.second;
             if (v.size() < 4 || v == "/") continue;  // too short to search for meaningfully
             // Quoted or bounded occurrences: a value that happens to be a common word (a user
             // called "root") must match a whole token, not part of one.
