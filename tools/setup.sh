@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 what=${1:-test}
 build=(g++ meson ninja-build pkg-config cmake python3 libfmt-dev libcurl4-openssl-dev zlib1g-dev
        libcpp-httplib-dev nlohmann-json3-dev ca-certificates)
-peers=(clang libclang-rt-14-dev doctest-dev libbenchmark-dev valgrind binutils curl
+peers=(clang libclang-rt-14-dev doctest-dev libbenchmark-dev valgrind binutils curl openssl
        prometheus chromium)
 
 packages=("${build[@]}")

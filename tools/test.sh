@@ -48,7 +48,8 @@ variant() {
 # build the core and the crew facade, which is what their sanitizers and switches are about.
 lean="-Dbenchmarks=false -Dtools=false -Dexamples=false"
 variant gcc         "-Dbenchmarks=true"                                                     ""
-variant clang       "$lean -Dareas=crew,otlp,metrics"                                       "--suite core --suite crew --suite otlp --suite metrics" clang++
+# clang also runs the libFuzzer targets (ASan+UBSan inside), a bounded time each.
+variant clang       "$lean -Dareas=crew,otlp,metrics,reliability"                           "--suite core --suite crew --suite otlp --suite metrics --suite fuzz" clang++
 # clang for ASan+UBSan: g++ 12 with -fsanitize=undefined cannot evaluate tacit's key rule in
 # a constant expression.
 variant asan        "$lean -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dareas=crew" "--suite core --suite crew" clang++
