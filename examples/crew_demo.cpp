@@ -20,6 +20,12 @@
 #else
 #define TACIT_DEMO_HAS_PROMETHEUS 0
 #endif
+#if defined(TACIT_DEMO_HTML) && __has_include(<tacit/analyzer_report.hpp>)
+#include <tacit/analyzer_report.hpp>
+#define TACIT_DEMO_HAS_HTML 1
+#else
+#define TACIT_DEMO_HAS_HTML 0
+#endif
 #if defined(TACIT_DEMO_REPORT) && __has_include(<tacit/analyzer.hpp>)
 #include <tacit/analyzer.hpp>
 #define TACIT_DEMO_HAS_REPORT 1
@@ -364,6 +370,7 @@ int main(int argc, char** argv) {
 #if TACIT_DEMO_HAS_OTLP
         auto o = tacit::otlp_http_options::from_env();
         o.endpoint = f.otlp;
+        o.traces_endpoint.clear();  // the flag wins over OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
         p.add_exporter(std::make_unique<tacit::otlp_http_exporter>(std::move(o)));
         extras.push_back("otlp: sent to " + f.otlp);
 #else
@@ -415,6 +422,17 @@ int main(int argc, char** argv) {
         auto r = analysis->result(true);
         out << (f.report.size() > 5 && f.report.ends_with(".json") ? r.to_json() : r.to_text());
         extras.push_back(out ? "report: " + f.report : "report: cannot write " + f.report);
+    }
+#endif
+
+#if TACIT_DEMO_HAS_HTML
+    {  // crew_trace.jsonl -> crew_trace.html: the analyzer's page, self-contained
+        std::string html = f.jsonl;
+        if (html.size() > 6 && html.ends_with(".jsonl")) html.resize(html.size() - 6);
+        html += ".html";
+        const auto page = tacit::write_report(f.jsonl, html);
+        extras.push_back(page.ok ? fmt::format("report page: {} ({} findings)", html, page.result.findings.size())
+                                 : "report page: " + page.error);
     }
 #endif
 

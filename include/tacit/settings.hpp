@@ -95,7 +95,7 @@ inline std::optional<std::uint64_t> parse_uint(std::string_view v, std::uint64_t
     return n;
 }
 
-inline void report(const diagnostic_handler& h, const std::string& msg) {
+inline void report_diagnostic(const diagnostic_handler& h, const std::string& msg) {
     if (h) h(msg);
 }
 
@@ -108,12 +108,12 @@ inline bool env_disabled(const diagnostic_handler& h) {
         auto t = trim(*v);
         if (iequals(t, "true")) off = true;
         else if (!t.empty() && !iequals(t, "false"))
-            report(h, "tacit: OTEL_SDK_DISABLED='" + std::string(*v) + "' is not true or false; using false");
+            report_diagnostic(h, "tacit: OTEL_SDK_DISABLED='" + std::string(*v) + "' is not true or false; using false");
     }
     for (const char* name : {"TACIT_DISABLED", "DO_NOT_TRACK"}) {
         if (auto v = env(name)) {
             if (auto f = parse_flag(*v)) off = off || *f;
-            else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not 1/true/yes or 0/false/no; using 0");
+            else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not 1/true/yes or 0/false/no; using 0");
         }
     }
     return off;
@@ -123,7 +123,7 @@ template <class Rep, class Period>
 void env_ms(const char* name, std::chrono::duration<Rep, Period>& out, std::uint64_t lo, std::uint64_t hi, const diagnostic_handler& h) {
     if (auto v = env(name)) {
         if (auto n = parse_uint(*v, lo, hi)) out = std::chrono::milliseconds(*n);
-        else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number of milliseconds in [" +
+        else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number of milliseconds in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]; using " +
                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(out).count()));
     }
@@ -132,7 +132,7 @@ void env_ms(const char* name, std::chrono::duration<Rep, Period>& out, std::uint
 inline void env_size(const char* name, std::size_t& out, std::uint64_t lo, std::uint64_t hi, const diagnostic_handler& h) {
     if (auto v = env(name)) {
         if (auto n = parse_uint(*v, lo, hi)) out = static_cast<std::size_t>(*n);
-        else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number in [" +
+        else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]; using " + std::to_string(out));
     }
 }
@@ -153,7 +153,7 @@ inline pipeline_options pipeline_options::from_env(diagnostic_handler h) {
     detail::env_ms("TACIT_SHUTDOWN_TIMEOUT", o.shutdown_timeout, 0, 600000, h);
     detail::env_size("TACIT_RING_BYTES", o.ring_bytes, 4096, std::uint64_t{1} << 30, h);
     if (o.max_export_batch_size > o.max_queue_size) {
-        detail::report(h, "tacit: OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds OTEL_BSP_MAX_QUEUE_SIZE; using the queue size");
+        detail::report_diagnostic(h, "tacit: OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds OTEL_BSP_MAX_QUEUE_SIZE; using the queue size");
         o.max_export_batch_size = o.max_queue_size;
     }
     o.sampler = tacit::sampler::from_env(nullptr, h);

@@ -422,8 +422,9 @@ constexpr sensitivity classify_key(std::string_view key) noexcept {
     sensitivity worst = sensitivity::public_data;
     std::size_t start = 0;
     while (start <= key.size()) {
-        std::size_t dot = key.find('.', start);
-        if (dot == std::string_view::npos) dot = key.size();
+        // A plain loop: g++ 12 with -fsanitize=undefined cannot constant-evaluate find().
+        std::size_t dot = start;
+        while (dot < key.size() && key[dot] != '.') ++dot;
         std::string_view seg = key.substr(start, dot - start);
         if (segment_names_any(seg, secret_terms)) return sensitivity::secret;
         if (segment_names_any(seg, content_terms)) worst = sensitivity::content;
@@ -1375,7 +1376,7 @@ inline std::optional<std::uint64_t> parse_uint(std::string_view v, std::uint64_t
     return n;
 }
 
-inline void report(const diagnostic_handler& h, const std::string& msg) {
+inline void report_diagnostic(const diagnostic_handler& h, const std::string& msg) {
     if (h) h(msg);
 }
 
@@ -1388,12 +1389,12 @@ inline bool env_disabled(const diagnostic_handler& h) {
         auto t = trim(*v);
         if (iequals(t, "true")) off = true;
         else if (!t.empty() && !iequals(t, "false"))
-            report(h, "tacit: OTEL_SDK_DISABLED='" + std::string(*v) + "' is not true or false; using false");
+            report_diagnostic(h, "tacit: OTEL_SDK_DISABLED='" + std::string(*v) + "' is not true or false; using false");
     }
     for (const char* name : {"TACIT_DISABLED", "DO_NOT_TRACK"}) {
         if (auto v = env(name)) {
             if (auto f = parse_flag(*v)) off = off || *f;
-            else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not 1/true/yes or 0/false/no; using 0");
+            else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not 1/true/yes or 0/false/no; using 0");
         }
     }
     return off;
@@ -1403,7 +1404,7 @@ template <class Rep, class Period>
 void env_ms(const char* name, std::chrono::duration<Rep, Period>& out, std::uint64_t lo, std::uint64_t hi, const diagnostic_handler& h) {
     if (auto v = env(name)) {
         if (auto n = parse_uint(*v, lo, hi)) out = std::chrono::milliseconds(*n);
-        else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number of milliseconds in [" +
+        else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number of milliseconds in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]; using " +
                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(out).count()));
     }
@@ -1412,7 +1413,7 @@ void env_ms(const char* name, std::chrono::duration<Rep, Period>& out, std::uint
 inline void env_size(const char* name, std::size_t& out, std::uint64_t lo, std::uint64_t hi, const diagnostic_handler& h) {
     if (auto v = env(name)) {
         if (auto n = parse_uint(*v, lo, hi)) out = static_cast<std::size_t>(*n);
-        else report(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number in [" +
+        else report_diagnostic(h, std::string("tacit: ") + name + "='" + std::string(*v) + "' is not a whole number in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]; using " + std::to_string(out));
     }
 }
@@ -1433,7 +1434,7 @@ inline pipeline_options pipeline_options::from_env(diagnostic_handler h) {
     detail::env_ms("TACIT_SHUTDOWN_TIMEOUT", o.shutdown_timeout, 0, 600000, h);
     detail::env_size("TACIT_RING_BYTES", o.ring_bytes, 4096, std::uint64_t{1} << 30, h);
     if (o.max_export_batch_size > o.max_queue_size) {
-        detail::report(h, "tacit: OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds OTEL_BSP_MAX_QUEUE_SIZE; using the queue size");
+        detail::report_diagnostic(h, "tacit: OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds OTEL_BSP_MAX_QUEUE_SIZE; using the queue size");
         o.max_export_batch_size = o.max_queue_size;
     }
     o.sampler = tacit::sampler::from_env(nullptr, h);

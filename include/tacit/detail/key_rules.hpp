@@ -85,8 +85,9 @@ constexpr sensitivity classify_key(std::string_view key) noexcept {
     sensitivity worst = sensitivity::public_data;
     std::size_t start = 0;
     while (start <= key.size()) {
-        std::size_t dot = key.find('.', start);
-        if (dot == std::string_view::npos) dot = key.size();
+        // A plain loop: g++ 12 with -fsanitize=undefined cannot constant-evaluate find().
+        std::size_t dot = start;
+        while (dot < key.size() && key[dot] != '.') ++dot;
         std::string_view seg = key.substr(start, dot - start);
         if (segment_names_any(seg, secret_terms)) return sensitivity::secret;
         if (segment_names_any(seg, content_terms)) worst = sensitivity::content;
