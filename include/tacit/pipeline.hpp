@@ -302,8 +302,9 @@ struct worker_state {
             }
             refresh_rings();
             bool off = g_off.load(std::memory_order_relaxed) != 0;
-            std::size_t moved = drain(off);
+            // Read before draining: a request covers every span recorded before it was made.
             std::uint64_t signal_seq = signal_flush_requested.load(std::memory_order_acquire);
+            std::size_t moved = drain(off);
             bool flushing = flush_seq != flush_done || signal_seq != signal_flush_done.load(std::memory_order_relaxed);
             if (flushing || stopping || now >= next_export) {
                 export_pending();

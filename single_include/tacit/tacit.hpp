@@ -3145,8 +3145,9 @@ struct worker_state {
             }
             refresh_rings();
             bool off = g_off.load(std::memory_order_relaxed) != 0;
-            std::size_t moved = drain(off);
+            // Read before draining: a request covers every span recorded before it was made.
             std::uint64_t signal_seq = signal_flush_requested.load(std::memory_order_acquire);
+            std::size_t moved = drain(off);
             bool flushing = flush_seq != flush_done || signal_seq != signal_flush_done.load(std::memory_order_relaxed);
             if (flushing || stopping || now >= next_export) {
                 export_pending();
@@ -3799,7 +3800,11 @@ public:
     /// Opens (truncates, or appends if `append`) the file. If it cannot be opened, every
     /// export fails and is counted; ok() says so.
     explicit jsonl_exporter(const std::string& path, bool append = false)
-        : file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {}
+        : file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {
+        // Unbuffered: each batch goes out in one write, built whole in memory first, so a
+        // process killed right after a flush (SIGTERM, exit) never leaves half a line.
+        if (file_) std::setvbuf(file_, nullptr, _IONBF, 0);
+    }
     ~jsonl_exporter() override {
         if (file_) std::fclose(file_);
     }

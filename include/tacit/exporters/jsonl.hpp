@@ -19,7 +19,11 @@ public:
     /// Opens (truncates, or appends if `append`) the file. If it cannot be opened, every
     /// export fails and is counted; ok() says so.
     explicit jsonl_exporter(const std::string& path, bool append = false)
-        : file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {}
+        : file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {
+        // Unbuffered: each batch goes out in one write, built whole in memory first, so a
+        // process killed right after a flush (SIGTERM, exit) never leaves half a line.
+        if (file_) std::setvbuf(file_, nullptr, _IONBF, 0);
+    }
     ~jsonl_exporter() override {
         if (file_) std::fclose(file_);
     }
