@@ -7,6 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# The one deliberate race, documented in the file; TSan reports anything else.
+export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=1"
 bash tools/setup.sh test || { echo "setup failed"; exit 1; }
 
 passed=0 failed=0 broken=()
