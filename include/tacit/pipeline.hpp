@@ -296,7 +296,8 @@ struct worker_state {
                 clock.calibrate();
                 next_calibration = now + std::chrono::seconds(1);
             }
-            if (options.watch_environment && now >= next_env) {
+            // Also on every flush request: force_flush() returns with the switches current.
+            if (options.watch_environment && (now >= next_env || flush_seq != flush_done)) {
                 g_off.store(env_disabled(options.on_diagnostic) ? 1u : 0u, std::memory_order_relaxed);
                 next_env = now + std::chrono::milliseconds(250);
             }

@@ -60,6 +60,7 @@ TEST_CASE("OTEL_SDK_DISABLED set after start-up stops recording within the poll;
 
     ::setenv("OTEL_SDK_DISABLED", "true", 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    REQUIRE(p.force_flush(std::chrono::seconds(5)));  // also re-reads the switches: no race with the poll
     run_tasks(tel, crew, 5, &recorded);
     CHECK_FALSE(recorded);
     REQUIRE(p.force_flush(std::chrono::seconds(5)));
@@ -67,6 +68,7 @@ TEST_CASE("OTEL_SDK_DISABLED set after start-up stops recording within the poll;
 
     ::unsetenv("OTEL_SDK_DISABLED");
     std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    REQUIRE(p.force_flush(std::chrono::seconds(5)));
     expected += run_tasks(tel, crew, 2, &recorded);
     CHECK(recorded);
     REQUIRE(p.force_flush(std::chrono::seconds(5)));
