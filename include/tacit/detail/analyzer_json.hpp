@@ -10,36 +10,16 @@
 #include <fmt/format.h>  // shortest round-trip doubles
 
 #include "../config.hpp"
+#include "json.hpp"
 
 namespace tacit::inline TACIT_ABI {
 namespace detail::ajson {
 
-/// Appends `s` as a quoted JSON string; control characters become \u escapes.
-inline void json_string(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-            } else {
-                out.push_back(c);
-            }
-        }
-    }
-    out.push_back('"');
-}
+/// Appends `s` as a quoted JSON string (the exporters' escaping, one implementation).
+inline void json_string(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 /// Appends a JSON number; NaN and infinities are not JSON, so they become null.
-inline void json_number(std::string& out, double v) {
-    if (!std::isfinite(v)) { out += "null"; return; }
-    fmt::format_to(std::back_inserter(out), "{}", v);
-}
+inline void json_number(std::string& out, double v) { append_json_double(out, v); }
 
 inline void json_number(std::string& out, std::uint64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
 inline void json_number(std::string& out, std::int64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
