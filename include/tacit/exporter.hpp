@@ -46,6 +46,16 @@ struct event_view {
     std::span<const attribute_view> attributes;
 };
 
+/// A link to another span (OTLP Span.Link): a span that caused or relates to this one, such
+/// as each request a batch handler serves.
+///
+///     tacit::link_view l{request_ctx, "vendor=v1", {}};   // context, tracestate, attributes
+struct link_view {
+    span_context context;                        ///< trace id, span id, flags, remote
+    std::string_view trace_state;                ///< W3C tracestate of the linked span, may be empty
+    std::span<const attribute_view> attributes;  ///< public attributes of the link
+};
+
 /// One finished span, valid for the duration of the export call.
 struct span_view {
     std::string_view name;          ///< the span kind's name, fixed at compile time
@@ -61,6 +71,9 @@ struct span_view {
     std::span<const event_view> events;
     std::uint32_t dropped_attributes = 0;  ///< attributes that did not fit the record
     std::uint32_t dropped_events = 0;
+    std::string_view trace_state;   ///< W3C tracestate inherited from a remote parent, may be empty
+    std::span<const link_view> links;
+    std::uint32_t dropped_links = 0;  ///< links that did not fit the record
     std::uint32_t thread = 0;       ///< tacit's small id of the recording thread (not the OS tid)
 
     /// The first attribute with this key, or nullptr.

@@ -5,11 +5,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sample_spans.hpp"
 #include "tacit/exporters/otlp_http.hpp"
+#include "tacit/trace_context.hpp"
 
 namespace {
 
@@ -52,6 +54,27 @@ std::string_view field(std::string_view msg, std::uint32_t want, int index = 0) 
         }
     }
     return {};
+}
+
+/// The value of a varint or fixed32 field, or nullopt when the message lacks it.
+std::optional<std::uint64_t> number(std::string_view msg, std::uint32_t want) {
+    tacit::detail::pb_reader r(msg);
+    std::uint32_t f;
+    tacit::detail::wire t;
+    while (r.next(f, t)) {
+        if (f == want && t == tacit::detail::wire::varint) return r.varint();
+        if (f == want && t == tacit::detail::wire::i32) return r.fixed32();
+        r.skip(t);
+    }
+    return std::nullopt;
+}
+
+/// The id bytes in network order, as the protobuf encoding carries them.
+std::string id_bytes(std::uint64_t hi, std::uint64_t lo, bool wide) {
+    std::string out;
+    for (std::uint64_t v : wide ? std::vector<std::uint64_t>{hi, lo} : std::vector<std::uint64_t>{lo})
+        for (int i = 7; i >= 0; --i) out += static_cast<char>(v >> (8 * i));
+    return out;
 }
 
 std::string encode(const otlp_test::sample_batch& s, tacit::otlp_protocol p) {
@@ -129,6 +152,97 @@ TEST_CASE("protobuf request framing: one ResourceSpans, one ScopeSpans, every sp
     CHECK(span_fields[3] == 0);   // no trace_state
 }
 
+TEST_CASE("the sample tracestates are valid W3C headers") {
+    for (auto h : {otlp_test::link_state, otlp_test::span_state}) {
+        INFO(h);
+        const auto ts = tacit::trace_state::parse(h);
+        REQUIRE(ts);
+        CHECK(ts->header() == h);
+    }
+}
+
+TEST_CASE("protobuf: trace_state, links and dropped_links_count, field by field") {
+    otlp_test::sample_batch s;
+    const auto bytes = encode(s, tacit::otlp_protocol::http_protobuf);
+    const auto scope_spans = field(field(bytes, 1), 2);
+    const auto crew = field(scope_spans, 2, 0), tool = field(scope_spans, 2, 1), remote = field(scope_spans, 2, 2);
+    REQUIRE(field(crew, 5) == "crew_kickoff");
+    REQUIRE(field(tool, 5) == "tool_usage");
+    REQUIRE(field(remote, 5) == "task_execution");
+
+    // Nothing to say, nothing written: proto3 leaves defaults out.
+    std::map<std::uint32_t, int> crew_fields;
+    walk(crew, crew_fields);
+    CHECK(crew_fields[3] == 0);
+    CHECK(crew_fields[13] == 0);
+    CHECK(crew_fields[14] == 0);
+
+    std::map<std::uint32_t, int> tool_fields;
+    walk(tool, tool_fields);
+    CHECK(tool_fields[3] == 0);  // a local parent: no tracestate
+    CHECK(tool_fields[13] == 2);
+    CHECK(number(tool, 14) == 5u);
+    const auto remote_link = field(tool, 13, 0);
+    CHECK(field(remote_link, 1) == id_bytes(otlp_test::trace_b.hi, otlp_test::trace_b.lo, true));
+    CHECK(field(remote_link, 2) == id_bytes(0, 0x2222222222222222ULL, false));
+    CHECK(field(remote_link, 3) == otlp_test::link_state);
+    CHECK(number(remote_link, 6) == 0x301u);  // sampled | has-is-remote | is-remote
+    CHECK_FALSE(number(remote_link, 5));      // dropped_attributes_count: none
+    std::map<std::uint32_t, int> link_fields;
+    walk(remote_link, link_fields);
+    CHECK(link_fields[4] == 5);
+    CHECK(field(field(remote_link, 4, 0), 1) == "messaging.message.id");
+    CHECK(field(field(field(remote_link, 4, 0), 2), 1) == "msg-17");
+    CHECK(field(field(remote_link, 4, 4), 1) == "link.tools");
+    const auto local_link = field(tool, 13, 1);
+    CHECK(field(local_link, 1) == id_bytes(otlp_test::trace_a.hi, otlp_test::trace_a.lo, true));
+    CHECK(field(local_link, 2) == id_bytes(0, 0x00f067aa0ba902b7ULL, false));
+    CHECK(number(local_link, 6) == 0x100u);  // unsampled, known to be local
+    std::map<std::uint32_t, int> local_fields;
+    CHECK(walk(local_link, local_fields) == 3);  // trace_id, span_id, flags: no empty tracestate, no attributes
+
+    CHECK(field(remote, 3) == otlp_test::span_state);
+    CHECK_FALSE(number(remote, 14));
+    CHECK(number(field(remote, 13, 0), 6) == 0x101u);
+    CHECK(field(field(remote, 13, 0), 3) == "congo=t61rcWkgMzE");
+    CHECK(number(field(remote, 13, 1), 6) == 0x300u);
+    CHECK(field(field(remote, 13, 1), 3).empty());
+}
+
+TEST_CASE("protobuf: links whose lengths cross the 1-, 2- and 3-byte varint boundaries") {
+    const std::string state(300, 'v'), big(20000, 'b');
+    std::vector<tacit::attribute_view> attrs{
+        {"s.20k", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(big))},
+    };
+    std::vector<tacit::link_view> links{
+        {{otlp_test::trace_a, {1}, 1, false}, {}, {}},
+        {{otlp_test::trace_a, {2}, 1, false}, state, {}},
+        {{otlp_test::trace_a, {3}, 1, true}, state, attrs},
+    };
+    std::vector<tacit::span_view> spans(1);
+    spans[0].name = "linked";
+    spans[0].context = {otlp_test::trace_b, {9}, 1, false};
+    spans[0].trace_state = state;
+    spans[0].links = links;
+    spans[0].dropped_links = 300;  // a two-byte varint
+    tacit::pipeline_stats stats{};
+    tacit::resource_view res{"svc", "", {}};
+    tacit::otlp_http_exporter e(tacit::otlp_http_options{});
+    const std::string bytes(e.encode_for_test({spans, stats, res}));
+    std::map<std::uint32_t, int> top;
+    walk(bytes, top);
+    const auto span = field(field(field(bytes, 1), 2), 2);
+    std::map<std::uint32_t, int> fields;
+    walk(span, fields);
+    CHECK(fields[13] == 3);
+    CHECK(field(span, 3) == state);
+    CHECK(number(span, 14) == 300u);
+    CHECK(number(span, 16) == 0x101u);  // the field after the links is where it should be
+    CHECK(field(field(span, 13, 1), 3) == state);
+    CHECK(field(field(field(field(span, 13, 2), 4), 2), 1) == big);
+    CHECK(number(field(span, 13, 2), 6) == 0x301u);
+}
+
 TEST_CASE("protobuf response: partial_success parsed, garbage refused") {
     // partial_success { rejected_spans: 2, error_message: "bad" }
     const std::string ok("\x0a\x07\x08\x02\x12\x03" "bad", 9);
@@ -170,6 +284,40 @@ TEST_CASE("JSON request: OTLP forms") {
     CHECK(r.skip());
     CHECK(r.at_end());
     CHECK(r.ok());
+}
+
+TEST_CASE("JSON request: traceState, links and droppedLinksCount") {
+    otlp_test::sample_batch s;
+    const auto j = encode(s, tacit::otlp_protocol::http_json);
+    auto count = [&](std::string_view needle) {
+        std::size_t n = 0;
+        for (auto p = j.find(needle); p != std::string::npos; p = j.find(needle, p + 1)) ++n;
+        return n;
+    };
+    const std::string link_attrs =
+        R"("attributes":[{"key":"messaging.message.id","value":{"stringValue":"msg-17"}},)"
+        R"({"key":"link.index","value":{"intValue":"-7"}},{"key":"link.weight","value":{"doubleValue":0.125}},)"
+        R"({"key":"link.first","value":{"boolValue":true}},{"key":"link.tools","value":{"arrayValue":{"values":[)"
+        R"({"stringValue":"web_search"},{"stringValue":"q\"uote\\ )" "\xc3\xa9" R"( \n"}]}}}])";
+    CHECK(j.find(R"("droppedEventsCount":1,"links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"2222222222222222",)"
+                 R"("traceState":"tenant@vendor=q\"uo\\te,rojo=00f067aa0ba902b7",)" +
+                 link_attrs +
+                 R"(,"flags":769},{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7",)"
+                 R"("flags":256}],"droppedLinksCount":5,"status":)") != std::string::npos);
+    CHECK(j.find(R"({"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"1111111111111111",)"
+                 R"("traceState":"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE","parentSpanId":)") != std::string::npos);
+    CHECK(j.find(R"("links":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"3333333333333333",)"
+                 R"("traceState":"congo=t61rcWkgMzE","flags":257},)"
+                 R"({"traceId":"5b8efff798038103d269b633813fc60c","spanId":"4444444444444444",)" +
+                 link_attrs + R"(,"flags":768}]})") != std::string::npos);
+    // Empty tracestates and link lists, and a zero dropped count, are left out.
+    CHECK(count("\"traceState\"") == 3);
+    CHECK(count("\"links\"") == 2);
+    CHECK(count("\"droppedLinksCount\"") == 1);
+    CHECK(j.find("\"traceState\":\"\"") == std::string::npos);
+    tacit::detail::json_reader r(j);
+    CHECK(r.skip());
+    CHECK(r.at_end());
 }
 
 TEST_CASE("JSON: control characters escaped, non-finite doubles as proto3 strings") {

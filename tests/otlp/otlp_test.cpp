@@ -183,7 +183,8 @@ void check_sample(const std::string& log) {
         "resource deployment.environment=string:\"test\"",
         "scope tacit " TACIT_VERSION_STRING,
         "span crew_kickoff trace=0af7651916cd43dd8448eb211c80319c span=00f067aa0ba902b7 parent=- kind=2 "
-        "start=1700000000123456789 end=1700000000123461789 flags=257 status=1: dropped_attrs=0 dropped_events=0",
+        "start=1700000000123456789 end=1700000000123461789 flags=257 status=1: dropped_attrs=0 dropped_events=0 "
+        "trace_state=\"\" links=0 dropped_links=0",
         "attr crew_kickoff crew.name string:\"research_crew\"",
         "attr crew_kickoff crew.memory bool:true",
         "attr crew_kickoff crew.cache bool:false",
@@ -199,7 +200,7 @@ void check_sample(const std::string& log) {
         "attr crew_kickoff crew.goal string:\"find \\\"x\\\"\\ttoday\"",
         "span tool_usage trace=0af7651916cd43dd8448eb211c80319c span=53995c3f42cd8ad8 parent=00f067aa0ba902b7 "
         "kind=3 start=1700000000123457789 end=1700000000123458789 flags=257 status=2:timeout dropped_attrs=3 "
-        "dropped_events=1",
+        "dropped_events=1 trace_state=\"\" links=2 dropped_links=5",
         "attr tool_usage gen_ai.tool.name string:\"web_search\"",
         "attr tool_usage crew.attempts int:3",
         "attr tool_usage error.type string:\"timeout\"",
@@ -209,8 +210,25 @@ void check_sample(const std::string& log) {
         "event tool_usage done 1700000000123458689",
         "span task_execution trace=4bf92f3577b34da6a3ce929d0e0e4736 span=1111111111111111 parent=00f067aa0ba902b7 "
         "kind=5 start=1700000000123456799 end=1700000000123456809 flags=768 status=none dropped_attrs=0 "
-        "dropped_events=0",
+        "dropped_events=0 trace_state=\"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE\" links=2 dropped_links=0",
+        // Links: ids, tracestate (quotes and backslashes intact), flags = trace flags | has-is-remote | is-remote.
+        "link tool_usage 0 trace=4bf92f3577b34da6a3ce929d0e0e4736 span=2222222222222222 "
+        "trace_state=\"tenant@vendor=q\\\"uo\\\\te,rojo=00f067aa0ba902b7\" flags=769 dropped_attrs=0",
+        "link tool_usage 1 trace=0af7651916cd43dd8448eb211c80319c span=00f067aa0ba902b7 trace_state=\"\" flags=256 "
+        "dropped_attrs=0",
+        "link task_execution 0 trace=5b8efff798038103d269b633813fc60c span=3333333333333333 "
+        "trace_state=\"congo=t61rcWkgMzE\" flags=257 dropped_attrs=0",
+        "link task_execution 1 trace=5b8efff798038103d269b633813fc60c span=4444444444444444 trace_state=\"\" "
+        "flags=768 dropped_attrs=0",
     });
+    for (std::string prefix : {"lattr tool_usage 0 ", "lattr task_execution 1 "}) {
+        require_lines(log, {prefix + "messaging.message.id string:\"msg-17\"", prefix + "link.index int:-7",
+                            prefix + "link.weight double:0.125", prefix + "link.first bool:true",
+                            prefix + "link.tools array:[string:\"web_search\",string:\"q\\\"uote\\\\ \xc3\xa9 \\n\"]"});
+        CHECK(count_lines(log, prefix) == 5);
+    }
+    CHECK(count_lines(log, "link ") == 4);
+    CHECK(count_lines(log, "lattr ") == 10);
     CHECK(count_lines(log, "span ") == 3);
     CHECK(count_lines(log, "attr crew_kickoff ") == 13);
     CHECK(count_lines(log, "attr tool_usage ") == 3);
@@ -597,12 +615,21 @@ TEST_CASE("length prefixes across varint boundaries decode exactly") {
     std::vector<tacit::attribute_view> huge{
         {"s.2m", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view(s3m))},
     };
+    const std::string state200(200, 's');
+    std::vector<tacit::attribute_view> link_attrs{attrs[2]};
+    std::vector<tacit::link_view> links{
+        {{otlp_test::trace_b, {5}, 1, true}, state200, link_attrs},  // over 16383 bytes: a 3-byte link length
+        {{otlp_test::trace_b, {6}, 1, false}, state200, {}},         // over 127 bytes: 2
+    };
     std::vector<tacit::span_view> spans(3);
     spans[0].name = "tiny";  // well under 128 bytes: its 2-byte length guess shrinks
     spans[0].context = {otlp_test::trace_a, {1}, 1, false};
     spans[1].name = "big";  // over 16383 bytes: the guess grows
     spans[1].context = {otlp_test::trace_a, {2}, 1, false};
     spans[1].attributes = attrs;
+    spans[1].trace_state = state200;
+    spans[1].links = links;
+    spans[1].dropped_links = 1000;
     spans[2].name = "huge";  // over 2^21 bytes: a 4-byte length
     spans[2].context = {otlp_test::trace_a, {3}, 1, false};
     spans[2].attributes = huge;
@@ -618,10 +645,18 @@ TEST_CASE("length prefixes across varint boundaries decode exactly") {
         array_line += "]";
         require_lines(log, {"decode ok",
                             "span tiny trace=0af7651916cd43dd8448eb211c80319c span=0000000000000001 parent=- kind=1 "
-                            "start=0 end=0 flags=257 status=none dropped_attrs=0 dropped_events=0",
+                            "start=0 end=0 flags=257 status=none dropped_attrs=0 dropped_events=0 trace_state=\"\" links=0 "
+                            "dropped_links=0",
                             "attr big s.100 string:\"" + s127 + "\"", "attr big s.200 string:\"" + s200 + "\"",
                             "attr big s.20k string:\"" + s20k + "\"", array_line,
-                            "attr huge s.2m string:\"" + s3m + "\""});
+                            "attr huge s.2m string:\"" + s3m + "\"",
+                            "link big 0 trace=4bf92f3577b34da6a3ce929d0e0e4736 span=0000000000000005 trace_state=\"" +
+                                state200 + "\" flags=769 dropped_attrs=0",
+                            "lattr big 0 s.20k string:\"" + s20k + "\"",
+                            "link big 1 trace=4bf92f3577b34da6a3ce929d0e0e4736 span=0000000000000006 trace_state=\"" +
+                                state200 + "\" flags=257 dropped_attrs=0"});
+        for (const auto& l : lines_of(log))
+            if (l.starts_with("span big ")) CHECK(l.ends_with(" trace_state=\"" + state200 + "\" links=2 dropped_links=1000"));
     }
 }
 

@@ -56,12 +56,18 @@ function describe(msg, out) {
         out.push(`span ${s.name} trace=${hex(s.traceId)} span=${hex(s.spanId)} parent=${hex(s.parentSpanId)}` +
           ` kind=${str(s.kind)} start=${str(s.startTimeUnixNano)} end=${str(s.endTimeUnixNano)}` +
           ` flags=${str(s.flags)} status=${st} dropped_attrs=${str(s.droppedAttributesCount)}` +
-          ` dropped_events=${str(s.droppedEventsCount)}`);
+          ` dropped_events=${str(s.droppedEventsCount)} trace_state=${JSON.stringify(s.traceState || '')}` +
+          ` links=${(s.links || []).length} dropped_links=${str(s.droppedLinksCount)}`);
         for (const a of s.attributes || []) out.push(`attr ${s.name} ${a.key} ${typed(a.value)}`);
         for (const e of s.events || []) {
           out.push(`event ${s.name} ${e.name} ${str(e.timeUnixNano)}`);
           for (const a of e.attributes || []) out.push(`eattr ${s.name} ${e.name} ${a.key} ${typed(a.value)}`);
         }
+        (s.links || []).forEach((l, i) => {
+          out.push(`link ${s.name} ${i} trace=${hex(l.traceId)} span=${hex(l.spanId)}` +
+            ` trace_state=${JSON.stringify(l.traceState || '')} flags=${str(l.flags)} dropped_attrs=${str(l.droppedAttributesCount)}`);
+          for (const a of l.attributes || []) out.push(`lattr ${s.name} ${i} ${a.key} ${typed(a.value)}`);
+        });
       }
     }
   }
@@ -75,6 +81,7 @@ const known = {
     'endTimeUnixNano', 'attributes', 'droppedAttributesCount', 'events', 'droppedEventsCount', 'links',
     'droppedLinksCount', 'status'],
   event: ['timeUnixNano', 'name', 'attributes', 'droppedAttributesCount'], status: ['message', 'code'],
+  link: ['traceId', 'spanId', 'traceState', 'attributes', 'droppedAttributesCount', 'flags'],
   kv: ['key', 'value'], any: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
 };
 function keys(o, kind, where) {
@@ -111,6 +118,18 @@ function checkJson(o) {
           keys(e, 'event', 'event');
           if (typeof e.timeUnixNano !== 'string') throw new Error('event timeUnixNano is not a string');
           checkKvs(e.attributes, `event ${e.name}`);
+        }
+        if ('traceState' in s && typeof s.traceState !== 'string') throw new Error('traceState is not a string');
+        if ('droppedLinksCount' in s && typeof s.droppedLinksCount !== 'number') throw new Error('droppedLinksCount is not an integer');
+        for (const l of s.links || []) {
+          keys(l, 'link', 'link');
+          if (!/^[0-9a-f]{32}$/.test(l.traceId)) throw new Error(`link traceId ${l.traceId} is not 32 lowercase hex`);
+          if (!/^[0-9a-f]{16}$/.test(l.spanId)) throw new Error(`link spanId ${l.spanId} is not 16 lowercase hex`);
+          if ('traceState' in l && typeof l.traceState !== 'string') throw new Error('link traceState is not a string');
+          if (typeof l.flags !== 'number') throw new Error('link flags is not an integer');
+          checkKvs(l.attributes, `link of ${s.name}`);
+          l.traceId = Buffer.from(l.traceId, 'hex').toString('base64');
+          l.spanId = Buffer.from(l.spanId, 'hex').toString('base64');
         }
         // protobufjs reads JSON bytes fields as base64: translate OTLP's hex first.
         s.traceId = Buffer.from(s.traceId, 'hex').toString('base64');

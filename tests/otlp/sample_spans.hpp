@@ -1,6 +1,6 @@
 #pragma once
-// Hand-built span views covering every value type, status, kind, parent link and event,
-// shared by the OTLP unit and integration tests.
+// Hand-built span views covering every value type, status, kind, parent link, event, span
+// link and tracestate, shared by the OTLP unit and integration tests.
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -12,6 +12,10 @@ namespace otlp_test {
 
 inline constexpr tacit::trace_id trace_a{0x0af7651916cd43ddULL, 0x8448eb211c80319cULL};
 inline constexpr tacit::trace_id trace_b{0x4bf92f3577b34da6ULL, 0xa3ce929d0e0e4736ULL};
+inline constexpr tacit::trace_id trace_c{0x5b8efff798038103ULL, 0xd269b633813fc60cULL};
+// W3C allows '"' and a backslash in tracestate values: the JSON encoding must escape them.
+inline constexpr std::string_view link_state = "tenant@vendor=q\"uo\\te,rojo=00f067aa0ba902b7";
+inline constexpr std::string_view span_state = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
 inline constexpr std::uint64_t t0 = 1'700'000'000'123'456'789ULL;  // above 2^53: JSON numbers would lose it
 
 struct sample_batch {
@@ -50,6 +54,22 @@ struct sample_batch {
         {"retry", t0 + 1500, retry_attrs},
         {"done", t0 + 1900, {}},
     };
+    std::vector<tacit::attribute_view> link_attrs{
+        {"messaging.message.id", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view("msg-17"))},
+        {"link.index", tacit::sensitivity::public_data, tacit::value_view::of(std::int64_t{-7})},
+        {"link.weight", tacit::sensitivity::public_data, tacit::value_view::of(0.125)},
+        {"link.first", tacit::sensitivity::public_data, tacit::value_view::of(true)},
+        {"link.tools", tacit::sensitivity::public_data, tacit::value_view::array(tacit::value_type::string_array, strings)},
+    };
+    // Every combination of the flags a link carries: remote or local, sampled or not.
+    std::vector<tacit::link_view> tool_links{
+        {{trace_b, {0x2222222222222222ULL}, 1, true}, link_state, link_attrs},  // 0x301 = 769
+        {{trace_a, {0x00f067aa0ba902b7ULL}, 0, false}, {}, {}},                  // 0x100 = 256
+    };
+    std::vector<tacit::link_view> remote_links{
+        {{trace_c, {0x3333333333333333ULL}, 1, false}, "congo=t61rcWkgMzE", {}},  // 0x101 = 257
+        {{trace_c, {0x4444444444444444ULL}, 0, true}, {}, link_attrs},            // 0x300 = 768
+    };
     std::vector<tacit::attribute_view> resource_attrs{
         {"deployment.environment", tacit::sensitivity::public_data, tacit::value_view::of(std::string_view("test"))},
     };
@@ -83,6 +103,8 @@ struct sample_batch {
         tool.events = tool_events;
         tool.dropped_attributes = 3;
         tool.dropped_events = 1;
+        tool.links = tool_links;
+        tool.dropped_links = 5;
         spans.push_back(tool);
 
         tacit::span_view remote;
@@ -91,6 +113,8 @@ struct sample_batch {
         remote.context = {trace_b, {0x1111111111111111ULL}, 0, false};
         remote.parent = {0x00f067aa0ba902b7ULL};
         remote.parent_remote = true;
+        remote.trace_state = span_state;
+        remote.links = remote_links;
         remote.start_unix_ns = t0 + 10;
         remote.end_unix_ns = t0 + 20;
         spans.push_back(remote);

@@ -34,11 +34,15 @@ constexpr std::uint32_t otlp_kind(span_role r) noexcept { return static_cast<std
 /// The OTLP status code enum: UNSET = 0, OK = 1, ERROR = 2.
 constexpr std::uint32_t otlp_status(status_code s) noexcept { return static_cast<std::uint32_t>(s); }
 
-/// Span.flags: the W3C trace flags in bits 0-7, bit 8 says bit 9 is known, bit 9 says the
-/// parent is remote (SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK / _IS_REMOTE_MASK).
-constexpr std::uint32_t otlp_flags(const span_view& s) noexcept {
-    return static_cast<std::uint32_t>(s.context.flags) | 0x100u | (s.parent_remote ? 0x200u : 0u);
+/// Span.flags and Link.flags: the W3C trace flags in bits 0-7, bit 8 says bit 9 is known,
+/// bit 9 says the other end is remote (SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK / _IS_REMOTE_MASK).
+constexpr std::uint32_t otlp_flags(std::uint8_t trace_flags, bool remote) noexcept {
+    return static_cast<std::uint32_t>(trace_flags) | 0x100u | (remote ? 0x200u : 0u);
 }
+/// A span's flags say whether its parent is remote.
+constexpr std::uint32_t otlp_flags(const span_view& s) noexcept { return otlp_flags(s.context.flags, s.parent_remote); }
+/// A link's flags say whether the linked span is remote.
+constexpr std::uint32_t otlp_flags(const link_view& l) noexcept { return otlp_flags(l.context.flags, l.context.remote); }
 
 /// The attribute an error's type is also written to, per OpenTelemetry semantic conventions.
 inline constexpr std::string_view error_type_key = "error.type";

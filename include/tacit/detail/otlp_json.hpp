@@ -83,6 +83,17 @@ private:
     byte_buffer& b_;
 };
 
+/// Writes `one(item)` for each item, separated by commas.
+template <class Range, class Fn>
+void json_each(json_writer& w, const Range& items, Fn&& one) {
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) w.raw(',');
+        first = false;
+        one(item);
+    }
+}
+
 inline void json_any_value(json_writer& w, const value_view& v) {
     switch (v.type()) {
     case value_type::string: w.raw("{\"stringValue\":"); w.string(v.as_string()); break;
@@ -91,12 +102,7 @@ inline void json_any_value(json_writer& w, const value_view& v) {
     case value_type::float64: w.raw("{\"doubleValue\":"); w.number(v.as_double()); break;
     default: {
         w.raw("{\"arrayValue\":{\"values\":[");
-        bool first = true;
-        for (const auto& item : v.items()) {
-            if (!first) w.raw(',');
-            first = false;
-            json_any_value(w, item);
-        }
+        json_each(w, v.items(), [&](const value_view& item) { json_any_value(w, item); });
         w.raw("]}");
     }
     }
@@ -119,11 +125,33 @@ inline void json_attributes(json_writer& w, std::span<const attribute_view> attr
     }
 }
 
-inline void json_span(json_writer& w, const span_view& s) {
+/// traceId, spanId and (when set) traceState: the same in Span and Span.Link.
+inline void json_ids(json_writer& w, const span_context& c, std::string_view trace_state) {
     w.raw("{\"traceId\":");
-    w.hex(s.context.trace.hex());
+    w.hex(c.trace.hex());
     w.raw(",\"spanId\":");
-    w.hex(s.context.span.hex());
+    w.hex(c.span.hex());
+    if (!trace_state.empty()) {
+        w.raw(",\"traceState\":");
+        w.string(trace_state);
+    }
+}
+
+inline void json_link(json_writer& w, const link_view& l) {
+    json_ids(w, l.context, l.trace_state);
+    if (!l.attributes.empty()) {
+        w.raw(",\"attributes\":[");
+        bool first = true;
+        json_attributes(w, l.attributes, first);
+        w.raw(']');
+    }
+    w.raw(",\"flags\":");
+    w.integer(otlp_flags(l));
+    w.raw('}');
+}
+
+inline void json_span(json_writer& w, const span_view& s) {
+    json_ids(w, s.context, s.trace_state);
     if (s.parent.valid()) {
         w.raw(",\"parentSpanId\":");
         w.hex(s.parent.hex());
@@ -152,10 +180,7 @@ inline void json_span(json_writer& w, const span_view& s) {
     }
     if (!s.events.empty()) {
         w.raw(",\"events\":[");
-        bool first_event = true;
-        for (const auto& e : s.events) {
-            if (!first_event) w.raw(',');
-            first_event = false;
+        json_each(w, s.events, [&](const event_view& e) {
             w.raw("{\"timeUnixNano\":");
             w.quoted_integer(e.time_unix_ns);
             w.raw(",\"name\":");
@@ -164,12 +189,21 @@ inline void json_span(json_writer& w, const span_view& s) {
             bool first_attr = true;
             json_attributes(w, e.attributes, first_attr);
             w.raw("]}");
-        }
+        });
         w.raw(']');
     }
     if (s.dropped_events) {
         w.raw(",\"droppedEventsCount\":");
         w.integer(s.dropped_events);
+    }
+    if (!s.links.empty()) {
+        w.raw(",\"links\":[");
+        json_each(w, s.links, [&](const link_view& l) { json_link(w, l); });
+        w.raw(']');
+    }
+    if (s.dropped_links) {
+        w.raw(",\"droppedLinksCount\":");
+        w.integer(s.dropped_links);
     }
     if (s.status != status_code::unset) {
         w.raw(",\"status\":{");
@@ -197,12 +231,7 @@ inline void encode_json(const otlp_payload& p, byte_buffer& out) {
     w.raw(",\"version\":");
     w.string(p.scope_version);
     w.raw("},\"spans\":[");
-    bool first_span = true;
-    for (const auto& s : p.spans) {
-        if (!first_span) w.raw(',');
-        first_span = false;
-        json_span(w, s);
-    }
+    json_each(w, p.spans, [&](const span_view& s) { json_span(w, s); });
     w.raw("]}]}]}");
 }
 

@@ -116,6 +116,11 @@ inline char* bytes(char* p, std::uint32_t field, const void* d, std::size_t n) n
 }
 inline char* string(char* p, std::uint32_t field, std::string_view s) noexcept { return bytes(p, field, s.data(), s.size()); }
 
+inline char* fixed32(char* p, std::uint32_t v) noexcept {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));  // little-endian on the wire
+    return p + 4;
+}
+
 inline char* fixed64(char* p, std::uint64_t v) noexcept {
     for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));  // little-endian on the wire
     return p + 8;
@@ -167,6 +172,8 @@ inline std::size_t attributes_bound(std::span<const attribute_view> attrs) noexc
 inline std::size_t span_bound(const span_view& s) noexcept {
     std::size_t n = 160 + s.name.size() + 2 * s.error_type.size() + error_type_key.size() + attributes_bound(s.attributes);
     for (const auto& e : s.events) n += 48 + e.name.size() + attributes_bound(e.attributes);
+    n += 16 + s.trace_state.size();  // trace_state and dropped_links_count
+    for (const auto& l : s.links) n += 64 + l.trace_state.size() + attributes_bound(l.attributes);
     return n;
 }
 
@@ -202,16 +209,33 @@ inline char* key_value(char* p, std::uint32_t field, std::string_view key, const
     return close(kv, 1, p);
 }
 
+/// trace_id (1) and span_id (2): the same field numbers in Span and Span.Link.
+inline char* ids(char* p, const span_context& c) noexcept {
+    *p++ = tag(1, wire::len);
+    *p++ = 16;
+    p = big_endian64(p, c.trace.hi);
+    p = big_endian64(p, c.trace.lo);
+    *p++ = tag(2, wire::len);
+    *p++ = 8;
+    return big_endian64(p, c.span.value);
+}
+
+/// One Span.links field (13).
+inline char* link(char* p, const link_view& l) noexcept {
+    char* body = open(p, 13, 1);
+    p = ids(p, l.context);
+    if (!l.trace_state.empty()) p = string(p, 3, l.trace_state);
+    for (const auto& a : l.attributes) p = key_value(p, 4, a.key, a.value);
+    *p++ = tag(6, wire::i32);
+    p = fixed32(p, otlp_flags(l));
+    return close(body, 1, p);
+}
+
 /// One ScopeSpans.spans field; `p` must have span_bound(s) bytes of room.
 inline char* span(char* p, const span_view& s) noexcept {
     char* sp = open(p, 2, 2);
-    *p++ = tag(1, wire::len);
-    *p++ = 16;
-    p = big_endian64(p, s.context.trace.hi);
-    p = big_endian64(p, s.context.trace.lo);
-    *p++ = tag(2, wire::len);
-    *p++ = 8;
-    p = big_endian64(p, s.context.span.value);
+    p = ids(p, s.context);
+    if (!s.trace_state.empty()) p = string(p, 3, s.trace_state);
     if (s.parent.valid()) {
         *p++ = tag(4, wire::len);
         *p++ = 8;
@@ -242,6 +266,11 @@ inline char* span(char* p, const span_view& s) noexcept {
         *p++ = tag(12, wire::varint);
         p = varint(p, s.dropped_events);
     }
+    for (const auto& l : s.links) p = link(p, l);
+    if (s.dropped_links) {
+        *p++ = tag(14, wire::varint);
+        p = varint(p, s.dropped_links);
+    }
     if (s.status != status_code::unset) {
         char* st = open(p, 15, 1);
         if (s.status == status_code::error && !s.error_type.empty()) p = string(p, 2, s.error_type);
@@ -252,8 +281,7 @@ inline char* span(char* p, const span_view& s) noexcept {
     // flags: field 16, fixed32 - the only two-byte tag.
     *p++ = static_cast<char>(0x85);
     *p++ = 0x01;
-    const std::uint32_t f = otlp_flags(s);
-    for (int i = 0; i < 4; ++i) *p++ = static_cast<char>(f >> (8 * i));
+    p = fixed32(p, otlp_flags(s));
     return close(sp, 2, p);
 }
 
@@ -337,6 +365,16 @@ public:
         auto s = b_.substr(pos_, n);
         pos_ += n;
         return s;
+    }
+    std::uint32_t fixed32() noexcept {
+        if (b_.size() - pos_ < 4) {
+            ok_ = false;
+            return 0;
+        }
+        std::uint32_t v = 0;
+        for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(b_[pos_ + static_cast<std::size_t>(i)]);
+        pos_ += 4;
+        return v;
     }
     void skip(wire t) noexcept {
         switch (t) {
