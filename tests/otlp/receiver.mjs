@@ -4,6 +4,8 @@
 //
 //   node receiver.mjs            listens on 127.0.0.1, random port; prints "PORT <n>" first
 //   node receiver.mjs --tls CERT.pem KEY.pem    the same over HTTPS
+//   node receiver.mjs --count    decode every request as usual, but keep only totals (for
+//                                throughput runs: no per-span log to grow without bound)
 //
 //   POST <any>/v1/traces, POST /custom/traces   an export; answered per the fault queue
 //   POST /control   body: one mode per line, queued for the next requests:
@@ -11,7 +13,9 @@
 //                   | reset (destroy the socket) | slow:<ms> (answer ok after ms)
 //                   | garbage (200 with a body that is neither protobuf nor JSON)
 //   GET  /log       the decoded log (text, see describe())
-//   POST /reset     clears log and queue
+//   GET  /stats     JSON totals: requests, spans decoded, decode errors, and busy_ms, the time
+//                   spent handling complete requests (decoding, checking, answering)
+//   POST /reset     clears log, queue and totals
 //
 // It exits when its stdin closes (its parent died) or after 300 s, whichever comes first.
 import fs from 'node:fs';
@@ -32,6 +36,8 @@ const resource = root.opentelemetry.proto.resource.v1;
 let log = [];
 let queue = [];
 let count = 0;
+const counting = process.argv.includes('--count');
+let totals = { requests: 0, spans: 0, decode_errors: 0, busy_ms: 0 };
 
 const hex = (b) => (b && b.length ? Buffer.from(b).toString('hex') : '-');
 const str = (v) => (v === null || v === undefined ? '0' : v.toString());
@@ -167,12 +173,18 @@ const handler = (req, res) => {
       res.end('queued');
       return;
     }
-    if (req.method === 'POST' && url === '/reset') { log = []; queue = []; count = 0; res.end('reset'); return; }
+    if (req.method === 'POST' && url === '/reset') {
+      log = []; queue = []; count = 0; totals = { requests: 0, spans: 0, decode_errors: 0, busy_ms: 0 };
+      res.end('reset'); return;
+    }
     if (req.method === 'GET' && url === '/log') { res.end(log.join('\n') + '\n'); return; }
+    if (req.method === 'GET' && url === '/stats') { res.end(JSON.stringify(totals)); return; }
     // A proxied request names the whole target URL; it still ends in /v1/traces.
     if (req.method !== 'POST' || !(url.endsWith('/v1/traces') || url === '/custom/traces')) {
       res.writeHead(404); res.end('not found'); return;
     }
+    const began = process.hrtime.bigint();
+    totals.requests++;
     const mode = queue.length ? queue.shift() : 'ok';
     const ct = req.headers['content-type'] || '-';
     const ce = req.headers['content-encoding'] || '-';
@@ -194,11 +206,14 @@ const handler = (req, res) => {
         throw new Error(`unexpected content-type ${ct}`);
       }
       out.push('decode ok');
-      describe(msg, out);
+      for (const rs of msg.resourceSpans || []) for (const ss of rs.scopeSpans || []) totals.spans += (ss.spans || []).length;
+      if (!counting) describe(msg, out);
     } catch (e) {
+      totals.decode_errors++;
       out.push(`decode error ${String(e.message).replace(/\n/g, ' ')}`);
     }
-    log.push(...out);
+    if (!counting || out[out.length - 1].startsWith('decode error')) log.push(...out);
+    res.on('finish', () => { totals.busy_ms += Number(process.hrtime.bigint() - began) / 1e6; });
 
     if (mode === 'ok') return respond(res, json, 200);
     if (/^(400|502|503|504)$/.test(mode)) return respond(res, json, Number(mode));
