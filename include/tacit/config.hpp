@@ -43,11 +43,13 @@
 #define TACIT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TACIT_NOINLINE __attribute__((noinline))
 #define TACIT_COLD __attribute__((cold, noinline))
+#define TACIT_INLINE __attribute__((always_inline)) inline
 #else
 #define TACIT_LIKELY(x) (x)
 #define TACIT_UNLIKELY(x) (x)
 #define TACIT_NOINLINE
 #define TACIT_COLD
+#define TACIT_INLINE inline
 #endif
 
 #define TACIT_CAT_IMPL(a, b) a##b

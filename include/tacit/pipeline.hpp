@@ -229,10 +229,9 @@ struct worker_state {
         const std::size_t max_batch = options.max_export_batch_size;
         for (auto* r : rings) {
             for (;;) {
-                std::size_t n = r->ring.consume([&](const std::byte* p, std::size_t size) {
-                    if (decoder.size() >= max_batch) return false;
-                    if (!discard) decoder.add(p, size, r->thread_index);
-                    return true;
+                std::size_t room = discard ? SIZE_MAX : max_batch > decoder.size() ? max_batch - decoder.size() : 0;
+                std::size_t n = r->ring.consume_runs(room, [&](const std::byte* p, std::size_t bytes, std::size_t records) {
+                    if (!discard) decoder.add_run(p, bytes, records, r->thread_index);
                 });
                 moved += n;
                 if (discard) disabled_dropped += n;

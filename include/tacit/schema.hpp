@@ -10,8 +10,14 @@
 /// attributes, recorded only while sharing is on), tacit::adhoc_keys (the kind also takes
 /// ad-hoc public keys: `span.set<"cache.hits">(3)`), tacit::role<span_role::client> (the
 /// OpenTelemetry span kind; internal by default).
+#include <array>        // the slot table
+#include <bit>          // std::bit_cast for double slots
+#include <cstddef>      // std::size_t
+#include <cstdint>      // slot counts
+#include <cstring>      // std::memcpy from slots
 #include <string_view>  // names
 #include <type_traits>  // list membership
+#include <utility>      // std::index_sequence over slots
 
 #include "attribute.hpp"
 #include "config.hpp"
@@ -46,12 +52,64 @@ consteval span_role role_value() {
     else return span_role::internal;
 }
 
-/// A span kind's run-time descriptor, referenced from every record of that kind.
+/// Where the background thread turns array slots into element views (kept by the decoder).
+struct array_sink {
+    void* self;
+    value_view (*decode)(void* self, value_type type, std::uint32_t count, const std::byte* payload);
+};
+
+/// Views of the slots whose bits are set in `present`, in declaration order, written to out;
+/// returns how many. Generated per span kind, so each slot's key and type are constants.
+using slot_decoder = std::size_t (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                     const array_sink& arrays);
+
+/// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
+/// attributes each own one 8-byte slot of the record, in declaration order.
 struct kind_info {
     std::string_view name;
     span_role role;
     bool is_event;
+    const attribute_info* const* slots;  // slot_count entries, static storage
+    std::uint32_t slot_count;
+    slot_decoder decode_slots;
 };
+
+/// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
+/// offset in the slot's low half, with its length or count in the high half.
+template <const attribute_info* Info>
+value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& arrays) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, slots + 8 * i, 8);
+    constexpr value_type t = Info->type;
+    if constexpr (t == value_type::boolean) return value_view::of(w != 0);
+    else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
+    else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
+    else if constexpr (t == value_type::string)
+        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + static_cast<std::uint32_t>(w),
+                                               static_cast<std::size_t>(w >> 32)));
+    else return arrays.decode(arrays.self, t, static_cast<std::uint32_t>(w >> 32), slots + static_cast<std::uint32_t>(w));
+}
+
+template <auto& Infos, std::size_t... I>
+std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, const array_sink& arrays,
+                         std::index_sequence<I...>) noexcept {
+    attribute_view* at = out;
+    (void)slots, (void)present, (void)arrays;  // a kind without attributes
+    ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
+                                                         slot_value<Infos[I]>(slots, I, arrays)})
+                       : (void)0),
+     ...);
+    return static_cast<std::size_t>(at - out);
+}
+
+/// The most attributes one span kind may declare: one bit each in a record's presence mask.
+inline constexpr std::size_t max_kind_attributes = 64;
+
+template <class T>
+constexpr const attribute_info* info_or_null() noexcept {
+    if constexpr (std::is_base_of_v<attribute_tag, T>) return &T::info;
+    else return nullptr;
+}
 
 constexpr bool valid_name(std::string_view n) noexcept { return valid_key(n); }
 
@@ -80,11 +138,36 @@ struct span_kind : detail::kind_tag {
         ((detail::is_role<Items>::value ? (void)(r = detail::role_value<Items>()) : (void)0), ...);
         return r;
     }();
-    static constexpr detail::kind_info info{Name.view(), span_role_value, false};
+    /// The declared attributes (options left out), one record slot each.
+    static constexpr std::size_t attribute_count = (std::size_t{std::is_base_of_v<detail::attribute_tag, Items>} + ... + 0);
+    static constexpr std::array<const detail::attribute_info*, attribute_count + 1> slot_infos = [] {
+        std::array<const detail::attribute_info*, attribute_count + 1> a{};
+        std::size_t i = 0;
+        ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
+        return a;
+    }();
+    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                    const detail::array_sink& arrays) noexcept {
+        return detail::decode_slots<slot_infos>(slots, present, out, arrays, std::make_index_sequence<attribute_count>{});
+    }
+    static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
+                                            static_cast<std::uint32_t>(attribute_count), &decode_slots};
 
     /// True when A is listed (options are not attributes).
     template <class A>
     static constexpr bool accepts = (std::is_same_v<A, Items> || ...);
+
+    /// A's slot in this kind's records: its position among the declared attributes (the first
+    /// one if listed twice).
+    template <class A>
+    static constexpr std::size_t slot_of = [] {
+        std::size_t i = 0, found = attribute_count;
+        ((std::is_base_of_v<detail::attribute_tag, Items>
+              ? (void)((std::is_same_v<A, Items> && found == attribute_count ? found = i : found), ++i)
+              : (void)0),
+         ...);
+        return found;
+    }();
 
     static_assert(detail::valid_name(Name.view()),
         "tacit: a span kind name must be 1-128 characters of [A-Za-z0-9_.-].");
@@ -94,6 +177,9 @@ struct span_kind : detail::kind_tag {
     static_assert(!(detail::is_secret_attr<Items>() || ...),
         "tacit: a span kind lists a secret attribute; secrets can never be recorded on any span. "
         "Way out: remove it from the list and record a non-secret fact instead.");
+    static_assert(attribute_count <= detail::max_kind_attributes,
+        "tacit: a span kind declares at most 64 attributes (one presence bit each in its records). "
+        "Way out: split the kind, or record the rarely used facts with tacit::adhoc_keys.");
     static_assert(opts_in_content || !(detail::is_content_attr<Items>() || ...),
         "tacit: a span kind lists a content attribute but does not opt in to content. Way out: add "
         "tacit::shares_content to the span kind's list; the attribute is then recorded only while "
@@ -104,7 +190,10 @@ struct span_kind : detail::kind_tag {
 /// with `tacit::event<kind>()`.
 template <detail::fixed_string Name, class... Items>
 struct event_kind : span_kind<Name, Items...> {
-    static constexpr detail::kind_info info{Name.view(), span_role::internal, true};
+    static constexpr detail::kind_info info{Name.view(), span_role::internal, true,
+                                            span_kind<Name, Items...>::slot_infos.data(),
+                                            static_cast<std::uint32_t>(span_kind<Name, Items...>::attribute_count),
+                                            &span_kind<Name, Items...>::decode_slots};
 };
 
 /// Satisfied by every span kind declaration.

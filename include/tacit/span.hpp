@@ -38,32 +38,58 @@ inline detail::pipeline_core* core_of(pipeline& p) noexcept;
 #if TACIT_ENABLED
 
 template <span_kind_type Kind>
-class span {
+class span : private detail::span_storage {
 public:
     span(const span&) = delete;
     span& operator=(const span&) = delete;
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
-    span(span&& o) noexcept : core_(o.core_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
-        if (core_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
-        else if (live_) rec_.h.span = o.rec_.h.span;
-        o.core_ = nullptr;
+    span(span&& o) noexcept {
+        core_ = o.core_;
+        live_ = o.live_;
+        used_ = o.used_;
+        last_entry_ = o.last_entry_;
+        id_ = o.id_;
+        saved_ = o.saved_;
+        ring_ = o.ring_;
+        if (o.rec_ == nullptr) {
+            rec_ = nullptr;
+            copy_ids(o.buf_.h);
+        } else if (ring_ != nullptr) {
+            rec_ = o.rec_;  // the reservation changes hands; the record stays where it is
+            ring_->open = this;
+        } else {
+            std::memcpy(&buf_, o.rec_, sizeof(detail::record_header) + used_);
+            rec_ = &buf_.h;
+        }
         o.live_ = false;
+        o.rec_ = nullptr;
+        o.ring_ = nullptr;
     }
     span& operator=(span&&) = delete;
 
     ~span() { end(); }
 
     /// Records a declared attribute; a secret, unlisted content or an unlisted attribute, or a
-    /// value of the wrong type, does not compile.
+    /// value of the wrong type, does not compile. Setting it again replaces the value.
     template <class A, class V>
     span& set(V&& value) noexcept {
         if constexpr (detail::vet_set<Kind, A, V>()) {
-            // A span that is not recording has used_ past the end, so the room check refuses.
+            if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
-            put<A::wire>(&A::info, detail::entry_tag::attribute, std::forward<V>(value));
+            constexpr std::size_t slot = Kind::template slot_of<A>;
+            constexpr std::uint64_t bit = std::uint64_t{1} << slot;
+            if constexpr (A::wire == value_type::string) {
+                if (put_slot_string(slot, std::string_view(value))) rec_->present |= bit;
+            } else if constexpr (is_array(A::wire)) {
+                if (put_slot_array<A::wire>(slot, value)) rec_->present |= bit;
+            } else {
+                std::uint64_t bits = scalar_bits<A::wire>(value);
+                std::memcpy(body() + slot * 8, &bits, 8);
+                rec_->present |= bit;
+            }
         }
         return *this;
     }
@@ -73,6 +99,7 @@ public:
     span& set(V&& value) noexcept {
         using key_t = detail::adhoc_key<Key>;
         if constexpr (detail::vet_adhoc<Kind, key_t, V>()) {
+            if (rec_ == nullptr) return *this;
             constexpr value_type w = detail::adhoc_wire_type<V>();
             put<w>(&detail::adhoc_attribute<Key, w>::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
@@ -81,18 +108,49 @@ public:
 
     /// Ends the span with an error of this type (a token, never a message).
     span& error(error_type e) noexcept {
-        if (core_) {
-            rec_.h.status = static_cast<std::uint8_t>(status_code::error);
-            rec_.h.error_type = e.data();
-            rec_.h.error_len = static_cast<std::uint32_t>(e.size());
-            if (e.mangled()) rec_.h.flags |= detail::flag_error_mangled;
+        if (rec_) {
+            rec_->status = static_cast<std::uint8_t>(status_code::error);
+            rec_->error_type = e.data();
+            rec_->error_len = static_cast<std::uint16_t>(std::min<std::size_t>(e.size(), 0xFFFF));
+            if (e.mangled()) rec_->flags |= detail::flag_error_mangled;
         }
         return *this;
     }
 
     /// Marks the span as successful (otherwise its status is unset, which exporters show as ok).
     span& ok() noexcept {
-        if (core_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
+        if (rec_) rec_->status = static_cast<std::uint8_t>(status_code::ok);
+        return *this;
+    }
+
+    /// Links this span to another one (an OTLP span link): a span that caused it or that it
+    /// relates to, in this trace or another, from this process or extracted from a header.
+    ///     span.link(request_span.context());
+    span& link(const span_context& other) noexcept {
+        if (rec_ == nullptr || !other.valid()) return *this;
+        if (used_ + sizeof(detail::entry_header) + sizeof(detail::link_words) > body_size) {
+            if (!(rec_->flags & detail::flag_dropped_links)) {
+                rec_->flags |= detail::flag_dropped_links;
+                rec_->dropped_links = 0;
+            }
+            ++rec_->dropped_links;
+            return *this;
+        }
+        detail::link_words w{other.trace.hi, other.trace.lo, other.span.value,
+                             std::uint64_t{other.flags} | (other.remote ? 0x100u : 0u)};
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &w, sizeof w);
+        put_entry(nullptr, detail::entry_tag::link, value_type::int64, 0, sizeof w);
+        return *this;
+    }
+
+    /// Records the W3C tracestate this span carries (usually the one extracted with its remote
+    /// parent, or that list after this service updated its own member), exported as the
+    /// span's OTLP trace_state. At most 512 characters are kept, as the specification allows.
+    span& trace_state(std::string_view header) noexcept {
+        if (rec_ == nullptr || header.empty() || !room_for(8)) return *this;
+        std::size_t limit = std::min<std::size_t>(512, body_size - used_ - sizeof(detail::entry_header));
+        std::size_t n = put_chars(body() + used_ + sizeof(detail::entry_header), limit, header);
+        put_entry(nullptr, detail::entry_tag::trace_state, value_type::string, static_cast<std::uint32_t>(n), detail::round8(n));
         return *this;
     }
 
@@ -101,13 +159,17 @@ public:
     template <span_kind_type EventKind>
     auto event() noexcept;
 
-    /// This span's place in its trace, for children on other threads or in other processes.
+    /// This span's place in its trace, for children on other threads or in other processes;
+    /// invalid once the span has ended (or when it never started).
     span_context context() const noexcept {
-        return {{rec_.h.trace_hi, rec_.h.trace_lo}, span_id{rec_.h.span}, rec_.h.trace_flags, false};
+        if (!live_) return {};
+        const detail::record_header& h = rec_ ? *rec_ : buf_.h;
+        return {detail::trace_of(h.trace_hi, h.trace_lo, (h.flags & detail::flag_lazy_trace) != 0),
+                span_id{detail::span_id_of(h.span)}, h.trace_flags, false};
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return core_ != nullptr; }
+    bool recording() const noexcept { return live_ && rec_ != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -116,36 +178,28 @@ public:
         detail::thread_state& t = detail::t_state;
         // Restore the parent as the thread's current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
-        if (t.span == rec_.h.span) {
-            t.trace_hi = saved_.trace_hi;
-            t.trace_lo = saved_.trace_lo;
-            t.span = saved_.span;
-            t.trace_flags = saved_.trace_flags;
-            t.remote = saved_.remote;
-        }
-        if (!core_) return;
-        detail::pipeline_core* core = core_;
-        core_ = nullptr;
-        if (TACIT_UNLIKELY(used_ > body_size)) return;
-        rec_.h.end_tick = (rec_.h.flags & detail::flag_is_event) ? rec_.h.start_tick : detail::now_ticks();
+        if (t.current.span == id_) t.current = saved_;
+        detail::record_header* h = rec_;
+        if (h == nullptr) return;
+        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
-        rec_.h.ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        // The ring of the thread that ends the span (one compare): each ring has exactly one
-        // producer, and a guard ended on another thread, perhaps after the thread that started
-        // it has exited and its ring is gone, writes into the ending thread's ring.
-        detail::thread_ring* r = core->ring_for(t);
-        std::byte* p = r->ring.try_reserve(size);
-        if (TACIT_UNLIKELY(p == nullptr)) {
-            detail::thread_ring::bump(r->dropped_full);
-            if (core->worker_sleeping.load(std::memory_order_relaxed)) core->ring_the_doorbell();
-            return;
+        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+        if (detail::thread_ring* r = ring_) {
+            // Still the ring's reservation. On the thread that writes the ring (one compare in
+            // the common case) it is published where it lies.
+            if (TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
+                r->open = nullptr;
+                r->ring.commit(size);
+                detail::thread_ring::bump(r->pushed);
+                rec_ = nullptr;
+                return;
+            }
+            // Ended on another thread: the record leaves the starting thread's ring.
+            r->close_open();
+            h = rec_;
         }
-        std::memcpy(p, &rec_, size);
-        r->ring.commit(size);
-        detail::thread_ring::bump(r->pushed);
-        if (TACIT_UNLIKELY(r->ring.producer_fill() > r->ring.capacity() / 4) &&
-            core->worker_sleeping.load(std::memory_order_relaxed))
-            core->ring_the_doorbell();
+        publish_copy(t, h, size);
+        rec_ = nullptr;
     }
 
 private:
@@ -157,84 +211,165 @@ private:
     template <span_kind_type K> friend span<K> event(pipeline&) noexcept;
     template <span_kind_type E, span_kind_type K> friend class event_builder;
 
-    struct saved_context {
-        std::uint64_t trace_hi, trace_lo, span;
-        std::uint8_t trace_flags;
-        bool remote;
-    };
+    span() noexcept {
+        rec_ = nullptr;
+        ring_ = nullptr;
+        live_ = false;
+    }
 
-    span() noexcept : core_(nullptr), live_(false) { rec_.h.span = 0; }
+    void copy_ids(const detail::record_header& from) noexcept {
+        buf_.h.trace_hi = from.trace_hi;
+        buf_.h.trace_lo = from.trace_lo;
+        buf_.h.span = from.span;
+        buf_.h.trace_flags = from.trace_flags;
+        buf_.h.flags = from.flags;
+    }
 
-    /// Starts a span in core; parent == nullptr means "the thread's current span".
-    TACIT_NOINLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
+    /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
+    /// ring has one producer, and the thread that started it may have exited.
+    TACIT_NOINLINE void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
+        detail::thread_ring* r = core_->ring_for(t);
+        r->close_open();  // its reservation is about to be reused
+        std::byte* p = r->ring.try_reserve(size);
+        if (TACIT_UNLIKELY(p == nullptr)) {
+            detail::thread_ring::bump(r->dropped_full);
+            if (core_->worker_sleeping.load(std::memory_order_relaxed)) core_->ring_the_doorbell();
+            return;
+        }
+        std::memcpy(p, h, size);
+        r->ring.commit(size);
+        detail::thread_ring::bump(r->pushed);
+        if (TACIT_UNLIKELY(r->ring.filling()) && core_->worker_sleeping.load(std::memory_order_relaxed))
+            core_->ring_the_doorbell();
+    }
+
+    /// Starts a span in core; parent == nullptr means "the thread's current span". The common
+    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span)
+    /// makes no call and is inlined where the span starts; anything else takes begin_general().
+    TACIT_INLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(core == nullptr || !core->enabled.load(std::memory_order_relaxed))) return;
-        if (TACIT_UNLIKELY(t.rng == 0)) detail::seed_thread(t);  // the thread's first span
-        std::uint64_t hi, lo, parent_span;
-        std::uint8_t flags;
-        bool remote;
-        if (parent == nullptr) {
-            hi = t.trace_hi;
-            lo = t.trace_lo;
-            parent_span = t.span;
-            flags = t.trace_flags;
-            remote = t.remote;
-        } else {
+        detail::thread_ring* r = t.slots[0].ring;
+        if (TACIT_UNLIKELY(t.slots[0].uid != core->uid || r->open != nullptr)) return begin_general(core, parent);
+        std::byte* p = r->ring.try_reserve_fast(TACIT_RECORD_BYTES);
+        if (TACIT_UNLIKELY(p == nullptr)) return begin_general(core, parent);
+        placement at;
+        if (!open_context(t, core, parent, at)) return;
+        r->open = this;
+        ring_ = r;
+        write_header(reinterpret_cast<detail::record_header*>(p), core, at);
+    }
+
+    TACIT_NOINLINE void begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
+        detail::thread_state& t = detail::t_state;
+        if (TACIT_UNLIKELY(t.seq == 0)) detail::seed_thread(t);  // the thread's first span
+        placement at;
+        if (!open_context(t, core, parent, at)) return;
+        // Straight into the thread's ring when it has room; a span still open there (the
+        // parent, usually) first moves its record into its own guard.
+        detail::thread_ring* r = core->ring_for(t);
+        r->close_open();
+        detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
+        if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
+            if (TACIT_UNLIKELY(r->ring.filling()) && core->worker_sleeping.load(std::memory_order_relaxed))
+                core->ring_the_doorbell();
+            h = reinterpret_cast<detail::record_header*>(p);
+            r->open = this;
+            ring_ = r;
+        }
+        write_header(h, core, at);
+    }
+
+    /// Where a new span hangs in its trace, as begin() decides it.
+    struct placement {
+        detail::span_ref trace;  // the parent's trace and span (span 0: a root)
+        std::uint8_t flags;      // record flags: remote parent, lazy trace, lazy parent
+    };
+
+    /// Makes this span the thread's current one: its trace (the parent's, or a new one), its
+    /// sequence number and the sampling decision. Returns whether it records.
+    bool open_context(detail::thread_state& t, detail::pipeline_core* core, const span_context* parent,
+                      placement& at) noexcept {
+        // Scalars, not a copy of the aggregate: compilers keep them in registers.
+        std::uint64_t hi = t.current.trace_hi, lo = t.current.trace_lo, par = t.current.span;
+        std::uint8_t tf = t.current.trace_flags;
+        bool lazy = t.current.lazy_trace;
+        saved_ = {hi, lo, par, tf, lazy};
+        std::uint8_t flags = par ? detail::flag_lazy_parent : 0;
+        if (parent != nullptr) {
             hi = parent->trace.hi;
             lo = parent->trace.lo;
-            parent_span = parent->span.value;
-            flags = parent->flags;
-            remote = parent->remote;
-            if (!parent->valid()) parent_span = 0;
+            par = parent->valid() ? parent->span.value : 0;
+            tf = parent->flags;
+            lazy = false;
+            flags = parent->remote && par ? detail::flag_parent_remote : 0;
         }
+        std::uint64_t seq = t.seq++;
         std::uint64_t threshold = core->sample_threshold.load(std::memory_order_relaxed);
-        bool sampled;
-        if (parent_span == 0) {
-            hi = detail::random_bits(t);
-            lo = detail::random_id(t);  // non-zero, so the trace id is too
-            remote = false;
-        }
         constexpr std::uint64_t low56 = (std::uint64_t{1} << 56) - 1;
-        if (parent_span != 0 && core->parent_based.load(std::memory_order_relaxed)) sampled = (flags & 1) != 0;
-        else sampled = (lo & low56) >= threshold;
-        std::uint64_t id = detail::random_id(t);
-        saved_ = {t.trace_hi, t.trace_lo, t.span, t.trace_flags, t.remote};
-        t.trace_hi = hi;
-        t.trace_lo = lo;
-        t.span = id;
-        t.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
-        t.remote = false;
+        bool sampled = true;
+        if (par == 0) {
+            // A new trace, named after this root's sequence number; the ratio sampler needs
+            // its real id now.
+            hi = seq;
+            lo = 0;
+            lazy = true;
+            if (TACIT_UNLIKELY(threshold != 0)) {
+                trace_id id = detail::trace_of_root(seq);
+                hi = id.hi;
+                lo = id.lo;
+                lazy = false;
+                sampled = (id.lo & low56) >= threshold;
+            }
+        } else if (core->parent_based.load(std::memory_order_relaxed)) {
+            sampled = (tf & 1) != 0;
+        } else if (threshold != 0) {
+            sampled = (detail::trace_of(hi, lo, lazy).lo & low56) >= threshold;
+        }
+        if (lazy) flags |= detail::flag_lazy_trace;
+        t.current = {hi, lo, seq, static_cast<std::uint8_t>(sampled ? 1 : 0), lazy};
         live_ = true;
-        rec_.h.trace_hi = hi;
-        rec_.h.trace_lo = lo;
-        rec_.h.span = id;
-        rec_.h.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
-        if (!sampled) return;
+        id_ = seq;
+        at = {{hi, lo, par, tf, lazy}, flags};
+        if (TACIT_UNLIKELY(!sampled)) {
+            // Not recording, but its context still propagates.
+            buf_.h.trace_hi = hi;
+            buf_.h.trace_lo = lo;
+            buf_.h.span = seq;
+            buf_.h.trace_flags = 0;
+            buf_.h.flags = flags;
+        }
+        return sampled;
+    }
+
+    void write_header(detail::record_header* h, detail::pipeline_core* core, const placement& at) noexcept {
+        rec_ = h;
         core_ = core;
-        used_ = 0;
-        rec_.h.kind = &Kind::info;
-        rec_.h.parent = parent_span;
-        rec_.h.error_type = nullptr;
-        rec_.h.error_len = 0;
-        rec_.h.status = 0;
-        rec_.h.flags = static_cast<std::uint8_t>((remote && parent_span ? detail::flag_parent_remote : 0) |
-                                                 (Kind::info.is_event ? detail::flag_is_event : 0));
-        rec_.h.entries = 0;
-        rec_.h.dropped_attributes = 0;
-        rec_.h.dropped_events = 0;
-        rec_.h.truncated = 0;
-        rec_.h.reserved = 0;
-        rec_.h.start_tick = detail::now_ticks();
+        used_ = slot_bytes;
+        h->kind = &Kind::info;
+        h->trace_hi = at.trace.trace_hi;
+        h->trace_lo = at.trace.trace_lo;
+        h->span = id_;
+        h->parent = at.trace.span;
+        h->present = 0;
+        std::uint64_t word = detail::start_word(at.flags, 1);  // status, counts: zero
+        std::memcpy(&h->status, &word, 8);
+        h->start_tick = detail::now_ticks();
     }
 
     static constexpr std::size_t body_size = sizeof(detail::record_buffer::body);
-    static constexpr std::uint32_t not_recording = 1u << 20;
+    static constexpr std::size_t slot_bytes = Kind::attribute_count * 8;
+    static constexpr std::size_t fixed_bytes = sizeof(detail::record_header) + slot_bytes;
 
     void put_entry(const void* info, detail::entry_tag tag, value_type type, std::uint32_t aux, std::size_t payload) noexcept {
-        detail::entry_header e{info, aux, static_cast<std::uint16_t>(payload), tag, static_cast<std::uint8_t>(type)};
-        std::memcpy(rec_.body + used_, &e, sizeof e);
+        detail::entry_header e{info, aux, 0, tag, static_cast<std::uint8_t>(type)};
+        std::memcpy(body() + used_, &e, sizeof e);
+        auto at = static_cast<std::uint16_t>(used_);
+        if (rec_->entries == 0) rec_->first_entry = at;
+        else std::memcpy(body() + last_entry_ + offsetof(detail::entry_header, next), &at, sizeof at);
+        last_entry_ = at;
         used_ += static_cast<std::uint32_t>(sizeof e + payload);
-        ++rec_.h.entries;
+        ++rec_->entries;
     }
 
     // Entries are at least 16 bytes, so the byte bound also keeps the entry count below 256.
@@ -242,28 +377,86 @@ private:
 
     bool room_for(std::size_t bytes) noexcept {
         if (TACIT_LIKELY(used_ + sizeof(detail::entry_header) + bytes <= body_size)) return true;
-        ++rec_.h.dropped_attributes;
+        ++rec_->dropped_attributes;
         return false;
     }
 
     void put_scalar(const void* info, detail::entry_tag tag, value_type type, std::uint64_t bits) noexcept {
         if (!room_for(8)) return;
-        std::memcpy(rec_.body + used_ + sizeof(detail::entry_header), &bits, 8);
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &bits, 8);
         put_entry(info, tag, type, 0, 8);
     }
 
     /// Writes up to `limit` bytes of s at p (valid UTF-8, cut with a mark); returns bytes written.
     std::size_t put_chars(std::byte* p, std::size_t limit, std::string_view s) noexcept {
         auto r = detail::copy_utf8(reinterpret_cast<char*>(p), limit, s.data(), s.size());
-        if (TACIT_UNLIKELY(r.truncated)) ++rec_.h.truncated;
+        if (TACIT_UNLIKELY(r.truncated)) detail::bump_saturating(rec_->truncated);
         return r.size;
+    }
+
+    /// A declared string attribute: the bytes go to the tail, the slot says where.
+    bool put_slot_string(std::size_t slot, std::string_view s) noexcept {
+        std::size_t limit = TACIT_MAX_STRING;
+        if (TACIT_UNLIKELY(used_ + TACIT_MAX_STRING > body_size)) {
+            if (used_ + 8 > body_size) {
+                ++rec_->dropped_attributes;
+                return false;
+            }
+            limit = body_size - used_;
+        }
+        std::size_t n = put_chars(body() + used_, limit, s);
+        std::uint64_t ref = used_ | static_cast<std::uint64_t>(n) << 32;  // a slot_ref
+        std::memcpy(body() + slot * 8, &ref, 8);
+        used_ += static_cast<std::uint32_t>(detail::round8(n));
+        return true;
+    }
+
+    /// Writes an array's elements at body + used_ (within body_size); returns the count.
+    template <value_type W, class R>
+    std::uint32_t put_elements(const R& range, std::size_t& off) noexcept {
+        std::uint32_t count = 0;
+        for (const auto& item : range) {
+            if (count == TACIT_MAX_ARRAY) {
+                detail::bump_saturating(rec_->truncated);
+                break;
+            }
+            if constexpr (W == value_type::string_array) {
+                std::string_view s(item);
+                if (off + 8 + 8 > body_size) { detail::bump_saturating(rec_->truncated); break; }
+                std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, body_size - off - 8);
+                std::uint64_t len = put_chars(body() + off + 8, limit, s);
+                std::memcpy(body() + off, &len, 8);
+                off += 8 + detail::round8(len);
+            } else {
+                if (off + 8 > body_size) { detail::bump_saturating(rec_->truncated); break; }
+                std::uint64_t bits = scalar_bits<element_type(W)>(item);
+                std::memcpy(body() + off, &bits, 8);
+                off += 8;
+            }
+            ++count;
+        }
+        return count;
+    }
+
+    template <value_type W, class R>
+    bool put_slot_array(std::size_t slot, const R& range) noexcept {
+        if (TACIT_UNLIKELY(used_ > body_size)) {
+            ++rec_->dropped_attributes;
+            return false;
+        }
+        std::size_t off = used_;
+        std::uint32_t count = put_elements<W>(range, off);
+        detail::slot_ref ref{used_, count};
+        std::memcpy(body() + slot * 8, &ref, 8);
+        used_ = static_cast<std::uint32_t>(off);
+        return true;
     }
 
     void put_string(const void* info, detail::entry_tag tag, std::string_view s) noexcept {
         if (!room_for(8)) return;
         std::size_t room = body_size - used_ - sizeof(detail::entry_header);
         std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, room);
-        std::size_t n = put_chars(rec_.body + used_ + sizeof(detail::entry_header), limit, s);
+        std::size_t n = put_chars(body() + used_ + sizeof(detail::entry_header), limit, s);
         put_entry(info, tag, value_type::string, static_cast<std::uint32_t>(n), detail::round8(n));
     }
 
@@ -272,27 +465,7 @@ private:
         if (!room_for(0)) return;
         std::size_t start = used_ + sizeof(detail::entry_header);
         std::size_t off = start;
-        std::uint32_t count = 0;
-        for (const auto& item : range) {
-            if (count == TACIT_MAX_ARRAY) {
-                ++rec_.h.truncated;
-                break;
-            }
-            if constexpr (W == value_type::string_array) {
-                std::string_view s(item);
-                if (off + 8 + 8 > body_size) { ++rec_.h.truncated; break; }
-                std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, body_size - off - 8);
-                std::uint64_t len = put_chars(rec_.body + off + 8, limit, s);
-                std::memcpy(rec_.body + off, &len, 8);
-                off += 8 + detail::round8(len);
-            } else {
-                if (off + 8 > body_size) { ++rec_.h.truncated; break; }
-                std::uint64_t bits = scalar_bits<element_type(W)>(item);
-                std::memcpy(rec_.body + off, &bits, 8);
-                off += 8;
-            }
-            ++count;
-        }
+        std::uint32_t count = put_elements<W>(range, off);
         put_entry(info, tag, W, count, off - start);
     }
 
@@ -324,11 +497,6 @@ private:
         else put_scalar(info, tag, W, scalar_bits<W>(v));
     }
 
-    detail::pipeline_core* core_;  // where the record goes; null when not recording
-    bool live_;                  // started: the thread's current span must be restored at end
-    std::uint32_t used_ = not_recording;  // bytes of rec_.body written; past the end when not recording
-    saved_context saved_{};
-    detail::record_buffer rec_;  // deliberately uninitialised: only the used prefix is copied
 };
 
 /// Returned by span.event<EventKind>(): sets the event's attributes.
@@ -340,8 +508,9 @@ public:
     template <class A, class V>
     event_builder& set(V&& value) noexcept {
         if constexpr (detail::vet_set<EventKind, A, V>()) {
+            if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -356,9 +525,11 @@ template <span_kind_type Kind>
 template <span_kind_type EventKind>
 auto span<Kind>::event() noexcept {
     static_assert(EventKind::info.is_event, "tacit: span.event<E>(): E must be declared with tacit::event_kind<\"name\", ...>.");
-    if (room_for(8)) {
+    if (rec_ != nullptr && used_ + sizeof(detail::entry_header) + 8 > body_size) {
+        detail::bump_saturating(rec_->dropped_events);
+    } else if (rec_ != nullptr) {
         std::uint64_t tick = detail::now_ticks();
-        std::memcpy(rec_.body + used_ + sizeof(detail::entry_header), &tick, 8);
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &tick, 8);
         put_entry(&EventKind::info, detail::entry_tag::event, value_type::int64, 0, 8);
     }
     return event_builder<EventKind, Kind>(*this);
@@ -416,8 +587,9 @@ span<Kind> event(pipeline& p) noexcept {
 
 /// The span context current on this thread (invalid when none).
 inline span_context current_context() noexcept {
-    const detail::thread_state& t = detail::t_state;
-    return {{t.trace_hi, t.trace_lo}, span_id{t.span}, t.trace_flags, t.remote};
+    const detail::span_ref& c = detail::t_state.current;
+    if (c.span == 0) return {};
+    return {detail::trace_of(c.trace_hi, c.trace_lo, c.lazy_trace), span_id{detail::span_id_of(c.span)}, c.trace_flags, false};
 }
 
 #else  // TACIT_DISABLE: same interface, no state, no code; arguments are still checked.

@@ -2,8 +2,10 @@
 /// The state shared by the host threads and one pipeline's background thread: the per-thread
 /// rings, the registry of rings, the switches, and the thread-local span context.
 #include <atomic>              // switches, counters, reference counts
+#include <chrono>              // seeding
 #include <condition_variable>  // waking the background thread
 #include <cstdint>             // ids
+#include <cstring>             // std::memcpy
 #include <mutex>               // the ring registry (slow path only)
 #include <random>              // std::random_device for seeding
 #include <thread>              // thread ids for seeding
@@ -11,11 +13,51 @@
 
 #include "../config.hpp"
 #include "../ids.hpp"
+#include "record.hpp"
 #include "ring.hpp"
 
 namespace tacit::inline TACIT_ABI::detail {
 
 struct pipeline_core;
+struct thread_ring;
+struct thread_state;
+
+/// A span's place in its trace as a thread keeps it: the current span, or a span guard's
+/// parent to restore at its end. Span ids are kept as the thread's sequence numbers and mixed
+/// into W3C ids only where they leave the thread (see span_id_of); a trace started here keeps
+/// its root span's sequence number until then (lazy_trace).
+struct span_ref {
+    std::uint64_t trace_hi;   // lazy_trace: the root span's sequence number
+    std::uint64_t trace_lo;   // lazy_trace: zero
+    std::uint64_t span;       // a sequence number; zero: none
+    std::uint8_t trace_flags;
+    bool lazy_trace;
+};
+
+/// The part of a span guard that does not depend on its kind: where its record is being
+/// written. A span writes straight into its thread's ring (a reservation, published when it
+/// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
+/// the record moves into the guard's own buffer and is copied into a ring at its end.
+struct span_storage {
+    record_header* rec_;      // the record being written: in a ring, in buf_, or null when not recording
+    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
+    pipeline_core* core_;     // where the record goes
+    std::uint32_t used_;      // bytes of the body written (slots, then the tail)
+    std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
+    bool live_;               // started: the thread's current span must be restored at end
+    std::uint64_t id_;        // this span's id, to tell whether it is still the thread's current span
+    span_ref saved_;          // the thread's current span before this one
+    record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
+
+    std::byte* body() noexcept { return reinterpret_cast<std::byte*>(rec_) + sizeof(record_header); }
+
+    /// Moves the record out of the ring into buf_ (its reservation is given up).
+    TACIT_COLD void evict() noexcept {
+        std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
+        rec_ = &buf_.h;
+        ring_ = nullptr;
+    }
+};
 
 /// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
 /// the pipeline (until it is destroyed); the last of the two to let go deletes it.
@@ -25,6 +67,8 @@ struct thread_ring {
     spsc_ring ring;
     pipeline_core* core;
     std::uint32_t thread_index;
+    span_storage* open = nullptr;            // producer only: the span whose record is the ring's reservation
+    const thread_state* producer = nullptr;  // the thread that writes this ring
     // Written by the producer only; relaxed load + store is enough for a single writer, and the
     // background thread reads them relaxed for statistics.
     alignas(cache_line) std::atomic<std::uint64_t> pushed{0};
@@ -33,6 +77,14 @@ struct thread_ring {
     std::atomic<std::uint64_t> dropped_attributes{0};
     alignas(cache_line) std::atomic<bool> producer_gone{false};
     std::atomic<int> owners{2};
+
+    /// The producer gives up the ring's reservation: its span's record moves to the guard.
+    void close_open() noexcept {
+        if (open) {
+            open->evict();
+            open = nullptr;
+        }
+    }
 
     void release() noexcept {
         // acq_rel: the last owner must see every write the other made before deleting.
@@ -65,13 +117,9 @@ inline constexpr int thread_slots = 4;
 
 /// Everything a host thread keeps for tacit. Constant-initialised, so access needs no guard.
 struct thread_state {
-    std::uint64_t trace_hi;   // the current span on this thread (zero: none)
-    std::uint64_t trace_lo;
-    std::uint64_t span;
-    std::uint8_t trace_flags;
-    bool remote;
+    span_ref current;         // the current span on this thread
     bool hooked;
-    std::uint64_t rng;        // zero until seeded on the thread's first span
+    std::uint64_t seq;        // the next span's sequence number; zero until seeded on the thread's first span
     std::uint32_t index;
     thread_slot slots[thread_slots];
 };
@@ -83,6 +131,7 @@ struct thread_exit_hook {
     ~thread_exit_hook() {
         for (auto& s : t_state.slots) {
             if (s.ring) {
+                s.ring->close_open();  // a span still open on this thread keeps its record
                 s.ring->producer_gone.store(true, std::memory_order_release);
                 s.ring->release();
                 s.ring = nullptr;
@@ -92,32 +141,38 @@ struct thread_exit_hook {
     }
 };
 
-inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-    std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+/// splitmix64's finalizer: a bijection of 64-bit words (so distinct inputs give distinct
+/// outputs) that maps only zero to zero.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
-/// 64 random bits from the thread's generator (wyrand: one 64x64->128 multiply; seeded from
-/// std::random_device on the thread's first span).
-inline std::uint64_t random_bits(thread_state& t) noexcept {
-    t.rng += 0xa0761d6478bd642full;
-    __uint128_t m = static_cast<__uint128_t>(t.rng) * (t.rng ^ 0xe7037ed1a0b428dbull);
-    return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
+/// The W3C span id of a span's sequence number. Each thread counts from a random start that
+/// leaves at least 2^63 spans before the count could reach zero, so an id is never zero and
+/// never repeats on its thread; the mixing costs the host nothing, since it happens where ids
+/// leave the thread (the background thread, span.context(), tacit::current_context()).
+constexpr std::uint64_t span_id_of(std::uint64_t seq) noexcept { return mix64(seq); }
+
+/// The trace id of a trace whose root span has this sequence number: two more bijections of
+/// it, so distinct roots get distinct ids and the halves are never both zero.
+constexpr trace_id trace_of_root(std::uint64_t seq) noexcept {
+    return {mix64(seq ^ 0x9E3779B97F4A7C15ull), mix64(seq ^ 0xD1B54A32D192ED03ull)};
 }
 
-/// A non-zero random 64-bit id.
-inline std::uint64_t random_id(thread_state& t) noexcept {
-    std::uint64_t r = random_bits(t);
-    return r + (r == 0);  // W3C: an all-zero id is invalid
+/// A kept trace as a W3C trace id.
+constexpr trace_id trace_of(std::uint64_t hi, std::uint64_t lo, bool lazy) noexcept {
+    return lazy ? trace_of_root(hi) : trace_id{hi, lo};
 }
 
 TACIT_COLD inline void seed_thread(thread_state& t) {
     std::random_device rd;
     std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
     s ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9E3779B97F4A7C15ull;
-    t.rng = s | 1;
+    s ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    // In [1, 2^63]: at least 2^63 increments before the count wraps to zero.
+    t.seq = (s >> 1) + 1;
     t.index = g_next_thread.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -144,7 +199,7 @@ struct pipeline_core {
 
     /// Slow path: the calling thread's first span into this pipeline.
     TACIT_COLD thread_ring* attach_thread(thread_state& t) {
-        if (t.rng == 0) seed_thread(t);
+        if (t.seq == 0) seed_thread(t);
         if (!t.hooked) {
             t.hooked = true;
             static thread_local thread_exit_hook hook;
@@ -155,6 +210,7 @@ struct pipeline_core {
         for (int i = 0; i < thread_slots; ++i)
             if (t.slots[i].uid == uid) return t.slots[i].ring;
         auto* r = new thread_ring(this, ring_bytes, t.index);
+        r->producer = &t;
         {
             std::lock_guard lock(registry_mutex);
             registry.push_back(r);
@@ -164,6 +220,7 @@ struct pipeline_core {
         for (int i = thread_slots - 1; i > 0; --i) t.slots[i] = t.slots[i - 1];
         t.slots[0] = {uid, r};
         if (old.ring) {
+            old.ring->close_open();
             old.ring->producer_gone.store(true, std::memory_order_release);
             old.ring->release();
         }

@@ -83,11 +83,23 @@ TACIT_NOINLINE inline copy_result copy_utf8_slow(char* dst, std::size_t limit, c
     return {out, false, replaced};
 }
 
-/// The hot-path copy: short ASCII strings take a memcpy and nothing else.
+/// The hot-path copy: an ASCII string of 8 to 16 bytes (tool and model names) takes two
+/// overlapping 8-byte loads, one check and two stores; other ASCII strings a check and a memcpy.
 inline copy_result copy_utf8(char* dst, std::size_t limit, const char* src, std::size_t n) noexcept {
-    if (TACIT_LIKELY(n <= limit && all_ascii(src, n))) {
-        std::memcpy(dst, src, n);
-        return {n, false, false};
+    if (TACIT_LIKELY(n <= limit)) {
+        if (n - 8 <= 8) {  // 8 <= n <= 16 (unsigned wrap sends shorter strings below)
+            std::uint64_t a, b;
+            std::memcpy(&a, src, 8);
+            std::memcpy(&b, src + n - 8, 8);
+            if (TACIT_LIKELY(((a | b) & 0x8080808080808080ull) == 0)) {
+                std::memcpy(dst, &a, 8);
+                std::memcpy(dst + n - 8, &b, 8);
+                return {n, false, false};
+            }
+        } else if (all_ascii(src, n)) {
+            std::memcpy(dst, src, n);
+            return {n, false, false};
+        }
     }
     return copy_utf8_slow(dst, limit, src, n);
 }
