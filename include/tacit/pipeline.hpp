@@ -388,6 +388,8 @@ struct live_pipelines {
     // In the child only the forking thread exists: inherited pipelines are switched off and
     // their methods return at once; a pipeline created in the child works normally.
     static void after_fork_child() {
+        // The child's spans count from a fresh random start: ids must not repeat the parent's.
+        detail::t_state.seq = 0;
         auto& l = get();
         for (auto* w : l.all) {
             w->forked.store(true, std::memory_order_relaxed);

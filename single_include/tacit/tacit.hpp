@@ -52,11 +52,13 @@
 #define TACIT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TACIT_NOINLINE __attribute__((noinline))
 #define TACIT_COLD __attribute__((cold, noinline))
+#define TACIT_INLINE __attribute__((always_inline)) inline
 #else
 #define TACIT_LIKELY(x) (x)
 #define TACIT_UNLIKELY(x) (x)
 #define TACIT_NOINLINE
 #define TACIT_COLD
+#define TACIT_INLINE inline
 #endif
 
 #define TACIT_CAT_IMPL(a, b) a##b
@@ -606,8 +608,14 @@ inline constexpr bool accepts_value = [] {
 /// attributes, recorded only while sharing is on), tacit::adhoc_keys (the kind also takes
 /// ad-hoc public keys: `span.set<"cache.hits">(3)`), tacit::role<span_role::client> (the
 /// OpenTelemetry span kind; internal by default).
+#include <array>        // the slot table
+#include <bit>          // std::bit_cast for double slots
+#include <cstddef>      // std::size_t
+#include <cstdint>      // slot counts
+#include <cstring>      // std::memcpy from slots
 #include <string_view>  // names
 #include <type_traits>  // list membership
+#include <utility>      // std::index_sequence over slots
 
 // ---- include/tacit/exporter.hpp ----
 /// The exporter interface: a batch of read-only span views in, a result out. Exporters run
@@ -654,6 +662,16 @@ struct event_view {
     std::span<const attribute_view> attributes;
 };
 
+/// A link to another span (OTLP Span.Link): a span that caused or relates to this one, such
+/// as each request a batch handler serves.
+///
+///     tacit::link_view l{request_ctx, "vendor=v1", {}};   // context, tracestate, attributes
+struct link_view {
+    span_context context;                        ///< trace id, span id, flags, remote
+    std::string_view trace_state;                ///< W3C tracestate of the linked span, may be empty
+    std::span<const attribute_view> attributes;  ///< public attributes of the link
+};
+
 /// One finished span, valid for the duration of the export call.
 struct span_view {
     std::string_view name;          ///< the span kind's name, fixed at compile time
@@ -669,6 +687,9 @@ struct span_view {
     std::span<const event_view> events;
     std::uint32_t dropped_attributes = 0;  ///< attributes that did not fit the record
     std::uint32_t dropped_events = 0;
+    std::string_view trace_state;   ///< W3C tracestate inherited from a remote parent, may be empty
+    std::span<const link_view> links;
+    std::uint32_t dropped_links = 0;  ///< links that did not fit the record
     std::uint32_t thread = 0;       ///< tacit's small id of the recording thread (not the OS tid)
 
     /// The first attribute with this key, or nullptr.
@@ -790,12 +811,64 @@ consteval span_role role_value() {
     else return span_role::internal;
 }
 
-/// A span kind's run-time descriptor, referenced from every record of that kind.
+/// Where the background thread turns array slots into element views (kept by the decoder).
+struct array_sink {
+    void* self;
+    value_view (*decode)(void* self, value_type type, std::uint32_t count, const std::byte* payload);
+};
+
+/// Views of the slots whose bits are set in `present`, in declaration order, written to out;
+/// returns how many. Generated per span kind, so each slot's key and type are constants.
+using slot_decoder = std::size_t (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                     const array_sink& arrays);
+
+/// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
+/// attributes each own one 8-byte slot of the record, in declaration order.
 struct kind_info {
     std::string_view name;
     span_role role;
     bool is_event;
+    const attribute_info* const* slots;  // slot_count entries, static storage
+    std::uint32_t slot_count;
+    slot_decoder decode_slots;
 };
+
+/// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
+/// offset in the slot's low half, with its length or count in the high half.
+template <const attribute_info* Info>
+value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& arrays) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, slots + 8 * i, 8);
+    constexpr value_type t = Info->type;
+    if constexpr (t == value_type::boolean) return value_view::of(w != 0);
+    else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
+    else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
+    else if constexpr (t == value_type::string)
+        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + static_cast<std::uint32_t>(w),
+                                               static_cast<std::size_t>(w >> 32)));
+    else return arrays.decode(arrays.self, t, static_cast<std::uint32_t>(w >> 32), slots + static_cast<std::uint32_t>(w));
+}
+
+template <auto& Infos, std::size_t... I>
+std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, const array_sink& arrays,
+                         std::index_sequence<I...>) noexcept {
+    attribute_view* at = out;
+    (void)slots, (void)present, (void)arrays;  // a kind without attributes
+    ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
+                                                         slot_value<Infos[I]>(slots, I, arrays)})
+                       : (void)0),
+     ...);
+    return static_cast<std::size_t>(at - out);
+}
+
+/// The most attributes one span kind may declare: one bit each in a record's presence mask.
+inline constexpr std::size_t max_kind_attributes = 64;
+
+template <class T>
+constexpr const attribute_info* info_or_null() noexcept {
+    if constexpr (std::is_base_of_v<attribute_tag, T>) return &T::info;
+    else return nullptr;
+}
 
 constexpr bool valid_name(std::string_view n) noexcept { return valid_key(n); }
 
@@ -824,11 +897,36 @@ struct span_kind : detail::kind_tag {
         ((detail::is_role<Items>::value ? (void)(r = detail::role_value<Items>()) : (void)0), ...);
         return r;
     }();
-    static constexpr detail::kind_info info{Name.view(), span_role_value, false};
+    /// The declared attributes (options left out), one record slot each.
+    static constexpr std::size_t attribute_count = (std::size_t{std::is_base_of_v<detail::attribute_tag, Items>} + ... + 0);
+    static constexpr std::array<const detail::attribute_info*, attribute_count + 1> slot_infos = [] {
+        std::array<const detail::attribute_info*, attribute_count + 1> a{};
+        std::size_t i = 0;
+        ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
+        return a;
+    }();
+    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                    const detail::array_sink& arrays) noexcept {
+        return detail::decode_slots<slot_infos>(slots, present, out, arrays, std::make_index_sequence<attribute_count>{});
+    }
+    static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
+                                            static_cast<std::uint32_t>(attribute_count), &decode_slots};
 
     /// True when A is listed (options are not attributes).
     template <class A>
     static constexpr bool accepts = (std::is_same_v<A, Items> || ...);
+
+    /// A's slot in this kind's records: its position among the declared attributes (the first
+    /// one if listed twice).
+    template <class A>
+    static constexpr std::size_t slot_of = [] {
+        std::size_t i = 0, found = attribute_count;
+        ((std::is_base_of_v<detail::attribute_tag, Items>
+              ? (void)((std::is_same_v<A, Items> && found == attribute_count ? found = i : found), ++i)
+              : (void)0),
+         ...);
+        return found;
+    }();
 
     static_assert(detail::valid_name(Name.view()),
         "tacit: a span kind name must be 1-128 characters of [A-Za-z0-9_.-].");
@@ -838,6 +936,9 @@ struct span_kind : detail::kind_tag {
     static_assert(!(detail::is_secret_attr<Items>() || ...),
         "tacit: a span kind lists a secret attribute; secrets can never be recorded on any span. "
         "Way out: remove it from the list and record a non-secret fact instead.");
+    static_assert(attribute_count <= detail::max_kind_attributes,
+        "tacit: a span kind declares at most 64 attributes (one presence bit each in its records). "
+        "Way out: split the kind, or record the rarely used facts with tacit::adhoc_keys.");
     static_assert(opts_in_content || !(detail::is_content_attr<Items>() || ...),
         "tacit: a span kind lists a content attribute but does not opt in to content. Way out: add "
         "tacit::shares_content to the span kind's list; the attribute is then recorded only while "
@@ -848,7 +949,10 @@ struct span_kind : detail::kind_tag {
 /// with `tacit::event<kind>()`.
 template <detail::fixed_string Name, class... Items>
 struct event_kind : span_kind<Name, Items...> {
-    static constexpr detail::kind_info info{Name.view(), span_role::internal, true};
+    static constexpr detail::kind_info info{Name.view(), span_role::internal, true,
+                                            span_kind<Name, Items...>::slot_infos.data(),
+                                            static_cast<std::uint32_t>(span_kind<Name, Items...>::attribute_count),
+                                            &span_kind<Name, Items...>::decode_slots};
 };
 
 /// Satisfied by every span kind declaration.
@@ -1553,12 +1657,22 @@ private:
 /// The state shared by the host threads and one pipeline's background thread: the per-thread
 /// rings, the registry of rings, the switches, and the thread-local span context.
 #include <atomic>              // switches, counters, reference counts
+#include <chrono>              // seeding
 #include <condition_variable>  // waking the background thread
 #include <cstdint>             // ids
+#include <cstring>             // std::memcpy
 #include <mutex>               // the ring registry (slow path only)
 #include <random>              // std::random_device for seeding
 #include <thread>              // thread ids for seeding
 #include <vector>              // the ring registry
+
+// ---- include/tacit/detail/record.hpp ----
+/// The fixed layout of a span record as it travels through a ring: a header, one 8-byte slot per
+/// attribute the span kind declares (a presence bit each in the header), then a tail: the
+/// payloads of string and array slots, and entries (ad-hoc attributes, events and their
+/// attributes, links, the tracestate), each a 16-byte header and an 8-byte-aligned payload.
+#include <cstddef>  // std::byte
+#include <cstdint>  // layout
 
 // ---- include/tacit/detail/ring.hpp ----
 /// A bounded single-producer single-consumer ring of variable-length, 8-byte-aligned records.
@@ -1597,39 +1711,33 @@ public:
 
     // ---- producer side -------------------------------------------------------------------
 
-    /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full.
+    /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full. The room
+    /// is the producer's until the next reservation: a reservation that is never committed
+    /// costs nothing, and commit(m) may publish less than was reserved.
     std::byte* try_reserve(std::size_t n) noexcept {
-        // Own index: only this thread writes it, so a relaxed load sees the latest value.
-        std::uint64_t head = head_.load(std::memory_order_relaxed);
-        std::size_t pos = head & mask_;
-        std::size_t contiguous = capacity_ - pos;
-        std::size_t need = contiguous < n ? contiguous + n : n;
-        if (head + need - tail_cache_ > capacity_) {
-            // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
-            tail_cache_ = tail_.load(std::memory_order_acquire);
-            if (head + need - tail_cache_ > capacity_) return nullptr;
-        }
-        if (contiguous < n) {
-            header pad{static_cast<std::uint32_t>(contiguous), skip};
-            std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
-            pending_skip_ = contiguous;
-            pos = 0;
-        }
-        return buffer_.get() + pos;
+        if (std::byte* p = try_reserve_fast(n); TACIT_LIKELY(p != nullptr)) return p;
+        return reserve_slow(n);
     }
+
+    /// The fast path alone: room below the end of this lap and a quarter of the ring past the
+    /// consumer's last known position, or nullptr when try_reserve() has more to decide.
+    std::byte* try_reserve_fast(std::size_t n) noexcept {
+        return head_local_ + n <= fast_limit_ ? buffer_.get() + (head_local_ & mask_) : nullptr;
+    }
+
+    /// Publishes the first n bytes of the last reservation.
+    void commit(std::size_t n) noexcept {
+        head_local_ += n;
+        // Release: the record's bytes are visible before the index that covers them.
+        head_.store(head_local_, std::memory_order_release);
+    }
+
+    /// True after a reservation found the ring more than a quarter full: time to wake the
+    /// consumer if it sleeps.
+    bool filling() const noexcept { return filling_; }
 
     /// Bytes in use as the producer last saw them (over-estimates while the consumer catches up).
-    std::size_t producer_fill() const noexcept {
-        return static_cast<std::size_t>(head_.load(std::memory_order_relaxed) - tail_cache_);
-    }
-
-    /// Publishes the n bytes written into the last reservation.
-    void commit(std::size_t n) noexcept {
-        std::uint64_t head = head_.load(std::memory_order_relaxed) + pending_skip_ + n;
-        pending_skip_ = 0;
-        // Release: the record's bytes are visible before the index that covers them.
-        head_.store(head, std::memory_order_release);
-    }
+    std::size_t producer_fill() const noexcept { return static_cast<std::size_t>(head_local_ - tail_cache_); }
 
     // ---- consumer side -------------------------------------------------------------------
 
@@ -1656,12 +1764,74 @@ public:
         return n;
     }
 
+    /// Hands out up to max_records published records as contiguous runs of whole records:
+    /// sink(const std::byte* run, std::size_t bytes, std::size_t records), at most twice per
+    /// lap of the buffer. Frees what was handed out; returns the records.
+    template <class F>
+    std::size_t consume_runs(std::size_t max_records, F&& sink) {
+        // Acquire pairs with commit()'s release.
+        std::uint64_t head = head_.load(std::memory_order_acquire);
+        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+        std::uint64_t start = tail;
+        std::size_t n = 0, in_run = 0;
+        auto flush = [&](std::uint64_t to) {
+            if (in_run) sink(buffer_.get() + (start & mask_), static_cast<std::size_t>(to - start), in_run);
+            in_run = 0;
+        };
+        while (tail != head && n < max_records) {
+            header h;
+            std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
+            if (h.kind == skip) {
+                flush(tail);
+                tail += h.size;
+                start = tail;
+                continue;
+            }
+            tail += h.size;
+            ++n;
+            ++in_run;
+            if ((tail & mask_) == 0) {  // the run ends with the buffer
+                flush(tail);
+                start = tail;
+            }
+        }
+        flush(tail);
+        // Release: we are done reading these bytes before the producer may overwrite them.
+        tail_.store(tail, std::memory_order_release);
+        return n;
+    }
+
     /// Bytes published and not yet consumed (approximate when called concurrently).
     std::size_t used() const noexcept {
         return static_cast<std::size_t>(head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire));
     }
 
 private:
+    TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
+        // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
+        tail_cache_ = tail_.load(std::memory_order_acquire);
+        std::size_t pos = head_local_ & mask_;
+        std::size_t contiguous = capacity_ - pos;
+        std::size_t need = contiguous < n ? contiguous + n : n;
+        if (head_local_ + need - tail_cache_ > capacity_) {
+            filling_ = true;
+            fast_limit_ = 0;  // full: every reservation asks again
+            return nullptr;
+        }
+        if (contiguous < n) {
+            // Pad to the end of the buffer; the pad is published with the next commit.
+            header pad{static_cast<std::uint32_t>(contiguous), skip};
+            std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
+            head_local_ += contiguous;
+            pos = 0;
+        }
+        std::uint64_t lap_end = (head_local_ & ~static_cast<std::uint64_t>(mask_)) + capacity_;
+        std::uint64_t quarter = tail_cache_ + capacity_ / 4;
+        filling_ = head_local_ + n > quarter;
+        fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
+        return buffer_.get() + pos;
+    }
+
     static std::size_t round_up_pow2(std::size_t v) noexcept {
         std::size_t p = 1;
         while (p < v) p <<= 1;
@@ -1671,8 +1841,10 @@ private:
     // Each index on its own line with the other side's cached copy, so the two threads never
     // write to the same cache line.
     alignas(cache_line) std::atomic<std::uint64_t> head_{0};
+    std::uint64_t head_local_ = 0;     // producer: head_ plus a pad written by the last reservation
+    std::uint64_t fast_limit_ = 0;     // producer: reservations ending below this need no check
     std::uint64_t tail_cache_ = 0;     // producer's copy of tail_
-    std::size_t pending_skip_ = 0;     // producer: padding written by the last reservation
+    bool filling_ = false;             // producer: the last slow reservation found the ring filling
     alignas(cache_line) std::atomic<std::uint64_t> tail_{0};
     alignas(cache_line) const std::size_t capacity_;
     const std::size_t mask_;
@@ -1686,7 +1858,139 @@ static_assert(sizeof(spsc_ring::header) == 8, "A ring record header is two 32-bi
 
 namespace tacit::inline TACIT_ABI::detail {
 
+struct kind_info;
+struct attribute_info;
+
+inline constexpr std::uint32_t record_span = 1;
+
+/// Flags in record_header::flags.
+inline constexpr std::uint8_t flag_parent_remote = 1;
+inline constexpr std::uint8_t flag_error_mangled = 4;
+inline constexpr std::uint8_t flag_lazy_trace = 8;    // trace_hi is the root span's sequence number
+inline constexpr std::uint8_t flag_lazy_parent = 16;  // parent is a sequence number of this thread
+inline constexpr std::uint8_t flag_dropped_links = 32;  // dropped_links is set
+
+struct record_header {
+    spsc_ring::header ring;       // size and kind (record_span)
+    const kind_info* kind;        // name, role and slot table, static storage
+    std::uint64_t trace_hi;       // with flag_lazy_trace: the root's sequence number (see span_id_of)
+    std::uint64_t trace_lo;
+    std::uint64_t span;           // the span's sequence number on its thread
+    std::uint64_t parent;         // an id, or with flag_lazy_parent a sequence number; 0: none
+    std::uint64_t start_tick;
+    std::uint64_t end_tick;
+    std::uint64_t present;        // bit i: slot i holds a value
+    // The one word the span guard writes at start: flags and trace_flags, everything else zero.
+    std::uint8_t status;          // status_code
+    std::uint8_t flags;
+    std::uint8_t trace_flags;
+    std::uint8_t entries;         // tail entries written
+    std::uint16_t dropped_attributes;
+    std::uint8_t dropped_events;  // saturates at 255
+    std::uint8_t truncated;       // strings cut to fit; saturates at 255
+    // Written with the status by span.error(), and read only when the status is error.
+    const char* error_type;       // static storage (a literal or a type name)
+    std::uint16_t error_len;
+    std::uint16_t first_entry;    // read only when entries > 0: the first tail entry's offset in the body
+    std::uint32_t dropped_links;  // read only with flag_dropped_links (links that did not fit)
+};
+
+enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3, slot_value = 4, link = 5, trace_state = 6 };
+
+/// A slot of a string or array attribute holds where its payload lies in the tail (written as
+/// one word, offset in the low half: the layout is little-endian's).
+struct slot_ref {
+    std::uint32_t offset;         // from the start of the slots, in bytes
+    std::uint32_t aux;            // string length or array element count
+};
+
+/// A link entry's payload: the linked span's context (flags: W3C trace flags, bit 8 remote).
+struct link_words {
+    std::uint64_t trace_hi;
+    std::uint64_t trace_lo;
+    std::uint64_t span;
+    std::uint64_t flags;
+};
+
+/// Entries are chained (strings and arrays of slots lie between them), from the header's
+/// first_entry; each names the offset of the next one in the body.
+struct entry_header {
+    const void* info;             // attribute_info* or, for events, kind_info*
+    std::uint32_t aux;            // string length or array element count
+    std::uint16_t next;           // the next entry's offset in the body (the last one's: 0)
+    entry_tag tag;
+    std::uint8_t type;            // value_type
+};
+
+static_assert(sizeof(record_header) == 96, "The record header layout is part of the ring protocol; keep it 8-byte aligned and change the consumer with it.");
+static_assert(sizeof(entry_header) == 16, "An entry header is two 8-byte words.");
+static_assert(sizeof(slot_ref) == 8, "A slot is one 8-byte word.");
+static_assert(TACIT_RECORD_BYTES >= 1024 && TACIT_RECORD_BYTES % 8 == 0 && TACIT_RECORD_BYTES <= 4096,
+              "TACIT_RECORD_BYTES must be a multiple of 8 from 1024 to 4096 (a kind's 64 slots take 512; entry counts fit a byte).");
+static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");
+
+constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+/// The header's word of flags and counts as a span starts.
+constexpr std::uint64_t start_word(std::uint8_t flags, std::uint8_t trace_flags) noexcept {
+    return static_cast<std::uint64_t>(flags) << 8 | static_cast<std::uint64_t>(trace_flags) << 16;
+}
+
+/// Adds one to a saturating byte counter.
+constexpr void bump_saturating(std::uint8_t& c) noexcept { c = static_cast<std::uint8_t>(c + (c != 255)); }
+
+/// A record as the span guard builds it on the host's stack before copying it into a ring:
+/// body holds the kind's slots, then the tail.
+struct record_buffer {
+    record_header h;
+    std::byte body[TACIT_RECORD_BYTES - sizeof(record_header)];
+};
+
+}  // namespace tacit::inline TACIT_ABI::detail
+
+
+namespace tacit::inline TACIT_ABI::detail {
+
 struct pipeline_core;
+struct thread_ring;
+struct thread_state;
+
+/// A span's place in its trace as a thread keeps it: the current span, or a span guard's
+/// parent to restore at its end. Span ids are kept as the thread's sequence numbers and mixed
+/// into W3C ids only where they leave the thread (see span_id_of); a trace started here keeps
+/// its root span's sequence number until then (lazy_trace).
+struct span_ref {
+    std::uint64_t trace_hi;   // lazy_trace: the root span's sequence number
+    std::uint64_t trace_lo;   // lazy_trace: zero
+    std::uint64_t span;       // a sequence number; zero: none
+    std::uint8_t trace_flags;
+    bool lazy_trace;
+};
+
+/// The part of a span guard that does not depend on its kind: where its record is being
+/// written. A span writes straight into its thread's ring (a reservation, published when it
+/// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
+/// the record moves into the guard's own buffer and is copied into a ring at its end.
+struct span_storage {
+    record_header* rec_;      // the record being written: in a ring, in buf_, or null when not recording
+    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
+    pipeline_core* core_;     // where the record goes
+    std::uint32_t used_;      // bytes of the body written (slots, then the tail)
+    std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
+    bool live_;               // started: the thread's current span must be restored at end
+    std::uint64_t id_;        // this span's id, to tell whether it is still the thread's current span
+    span_ref saved_;          // the thread's current span before this one
+    record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
+
+    std::byte* body() noexcept { return reinterpret_cast<std::byte*>(rec_) + sizeof(record_header); }
+
+    /// Moves the record out of the ring into buf_ (its reservation is given up).
+    TACIT_COLD void evict() noexcept {
+        std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
+        rec_ = &buf_.h;
+        ring_ = nullptr;
+    }
+};
 
 /// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
 /// the pipeline (until it is destroyed); the last of the two to let go deletes it.
@@ -1696,6 +2000,8 @@ struct thread_ring {
     spsc_ring ring;
     pipeline_core* core;
     std::uint32_t thread_index;
+    span_storage* open = nullptr;            // producer only: the span whose record is the ring's reservation
+    const thread_state* producer = nullptr;  // the thread that writes this ring
     // Written by the producer only; relaxed load + store is enough for a single writer, and the
     // background thread reads them relaxed for statistics.
     alignas(cache_line) std::atomic<std::uint64_t> pushed{0};
@@ -1704,6 +2010,14 @@ struct thread_ring {
     std::atomic<std::uint64_t> dropped_attributes{0};
     alignas(cache_line) std::atomic<bool> producer_gone{false};
     std::atomic<int> owners{2};
+
+    /// The producer gives up the ring's reservation: its span's record moves to the guard.
+    void close_open() noexcept {
+        if (open) {
+            open->evict();
+            open = nullptr;
+        }
+    }
 
     void release() noexcept {
         // acq_rel: the last owner must see every write the other made before deleting.
@@ -1736,13 +2050,9 @@ inline constexpr int thread_slots = 4;
 
 /// Everything a host thread keeps for tacit. Constant-initialised, so access needs no guard.
 struct thread_state {
-    std::uint64_t trace_hi;   // the current span on this thread (zero: none)
-    std::uint64_t trace_lo;
-    std::uint64_t span;
-    std::uint8_t trace_flags;
-    bool remote;
+    span_ref current;         // the current span on this thread
     bool hooked;
-    std::uint64_t rng;        // zero until seeded on the thread's first span
+    std::uint64_t seq;        // the next span's sequence number; zero until seeded on the thread's first span
     std::uint32_t index;
     thread_slot slots[thread_slots];
 };
@@ -1754,6 +2064,7 @@ struct thread_exit_hook {
     ~thread_exit_hook() {
         for (auto& s : t_state.slots) {
             if (s.ring) {
+                s.ring->close_open();  // a span still open on this thread keeps its record
                 s.ring->producer_gone.store(true, std::memory_order_release);
                 s.ring->release();
                 s.ring = nullptr;
@@ -1763,32 +2074,41 @@ struct thread_exit_hook {
     }
 };
 
-inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-    std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+/// splitmix64's finalizer: a bijection of 64-bit words (so distinct inputs give distinct
+/// outputs) that maps only zero to zero.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
-/// 64 random bits from the thread's generator (wyrand: one 64x64->128 multiply; seeded from
-/// std::random_device on the thread's first span).
-inline std::uint64_t random_bits(thread_state& t) noexcept {
-    t.rng += 0xa0761d6478bd642full;
-    __uint128_t m = static_cast<__uint128_t>(t.rng) * (t.rng ^ 0xe7037ed1a0b428dbull);
-    return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
+/// splitmix64: the next value of a Weyl sequence, mixed (for ids that are not spans').
+inline std::uint64_t splitmix64(std::uint64_t& x) noexcept { return mix64(x += 0x9E3779B97F4A7C15ull); }
+
+/// The W3C span id of a span's sequence number. Each thread counts from a random start that
+/// leaves at least 2^63 spans before the count could reach zero, so an id is never zero and
+/// never repeats on its thread; the mixing costs the host nothing, since it happens where ids
+/// leave the thread (the background thread, span.context(), tacit::current_context()).
+constexpr std::uint64_t span_id_of(std::uint64_t seq) noexcept { return mix64(seq); }
+
+/// The trace id of a trace whose root span has this sequence number: two more bijections of
+/// it, so distinct roots get distinct ids and the halves are never both zero.
+constexpr trace_id trace_of_root(std::uint64_t seq) noexcept {
+    return {mix64(seq ^ 0x9E3779B97F4A7C15ull), mix64(seq ^ 0xD1B54A32D192ED03ull)};
 }
 
-/// A non-zero random 64-bit id.
-inline std::uint64_t random_id(thread_state& t) noexcept {
-    std::uint64_t r = random_bits(t);
-    return r + (r == 0);  // W3C: an all-zero id is invalid
+/// A kept trace as a W3C trace id.
+constexpr trace_id trace_of(std::uint64_t hi, std::uint64_t lo, bool lazy) noexcept {
+    return lazy ? trace_of_root(hi) : trace_id{hi, lo};
 }
 
 TACIT_COLD inline void seed_thread(thread_state& t) {
     std::random_device rd;
     std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
     s ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9E3779B97F4A7C15ull;
-    t.rng = s | 1;
+    s ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    // In [1, 2^63]: at least 2^63 increments before the count wraps to zero.
+    t.seq = (s >> 1) + 1;
     t.index = g_next_thread.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -1815,7 +2135,7 @@ struct pipeline_core {
 
     /// Slow path: the calling thread's first span into this pipeline.
     TACIT_COLD thread_ring* attach_thread(thread_state& t) {
-        if (t.rng == 0) seed_thread(t);
+        if (t.seq == 0) seed_thread(t);
         if (!t.hooked) {
             t.hooked = true;
             static thread_local thread_exit_hook hook;
@@ -1826,6 +2146,7 @@ struct pipeline_core {
         for (int i = 0; i < thread_slots; ++i)
             if (t.slots[i].uid == uid) return t.slots[i].ring;
         auto* r = new thread_ring(this, ring_bytes, t.index);
+        r->producer = &t;
         {
             std::lock_guard lock(registry_mutex);
             registry.push_back(r);
@@ -1835,6 +2156,7 @@ struct pipeline_core {
         for (int i = thread_slots - 1; i > 0; --i) t.slots[i] = t.slots[i - 1];
         t.slots[0] = {uid, r};
         if (old.ring) {
+            old.ring->close_open();
             old.ring->producer_gone.store(true, std::memory_order_release);
             old.ring->release();
         }
@@ -1853,71 +2175,6 @@ struct pipeline_core {
         worker_sleeping.store(false, std::memory_order_relaxed);
         wake.notify_one();
     }
-};
-
-}  // namespace tacit::inline TACIT_ABI::detail
-
-// ---- include/tacit/detail/record.hpp ----
-/// The fixed layout of a span record as it travels through a ring: a header, then entries
-/// (attributes and events), each a 16-byte entry header followed by an 8-byte-aligned payload.
-#include <cstddef>  // std::byte
-#include <cstdint>  // layout
-
-
-namespace tacit::inline TACIT_ABI::detail {
-
-struct kind_info;
-struct attribute_info;
-
-inline constexpr std::uint32_t record_span = 1;
-
-/// Flags in record_header::flags.
-inline constexpr std::uint8_t flag_parent_remote = 1;
-inline constexpr std::uint8_t flag_is_event = 2;
-inline constexpr std::uint8_t flag_error_mangled = 4;
-
-struct record_header {
-    spsc_ring::header ring;       // size and kind (record_span)
-    const kind_info* kind;        // name and role, static storage
-    std::uint64_t trace_hi;
-    std::uint64_t trace_lo;
-    std::uint64_t span;
-    std::uint64_t parent;
-    std::uint64_t start_tick;
-    std::uint64_t end_tick;
-    const char* error_type;       // static storage (a literal or a type name), or nullptr
-    std::uint32_t error_len;
-    std::uint8_t status;          // status_code
-    std::uint8_t flags;
-    std::uint8_t trace_flags;
-    std::uint8_t entries;         // attributes and events written
-    std::uint16_t dropped_attributes;
-    std::uint16_t dropped_events;
-    std::uint16_t truncated;      // strings cut to fit
-    std::uint16_t reserved;
-};
-
-enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3 };
-
-struct entry_header {
-    const void* info;             // attribute_info* or, for events, kind_info*
-    std::uint32_t aux;            // string length or array element count
-    std::uint16_t payload;        // bytes that follow, a multiple of 8
-    entry_tag tag;
-    std::uint8_t type;            // value_type
-};
-
-static_assert(sizeof(record_header) == 88, "The record header layout is part of the ring protocol; keep it 8-byte aligned and change the consumer with it.");
-static_assert(sizeof(entry_header) == 16, "An entry header is two 8-byte words.");
-static_assert(TACIT_RECORD_BYTES >= 512 && TACIT_RECORD_BYTES % 8 == 0, "TACIT_RECORD_BYTES must be a multiple of 8 of at least 512.");
-static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");
-
-constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
-
-/// A record as the span guard builds it on the host's stack before copying it into a ring.
-struct record_buffer {
-    record_header h;
-    std::byte body[TACIT_RECORD_BYTES - sizeof(record_header)];
 };
 
 }  // namespace tacit::inline TACIT_ABI::detail
@@ -2006,11 +2263,23 @@ TACIT_NOINLINE inline copy_result copy_utf8_slow(char* dst, std::size_t limit, c
     return {out, false, replaced};
 }
 
-/// The hot-path copy: short ASCII strings take a memcpy and nothing else.
+/// The hot-path copy: an ASCII string of 8 to 16 bytes (tool and model names) takes two
+/// overlapping 8-byte loads, one check and two stores; other ASCII strings a check and a memcpy.
 inline copy_result copy_utf8(char* dst, std::size_t limit, const char* src, std::size_t n) noexcept {
-    if (TACIT_LIKELY(n <= limit && all_ascii(src, n))) {
-        std::memcpy(dst, src, n);
-        return {n, false, false};
+    if (TACIT_LIKELY(n <= limit)) {
+        if (n - 8 <= 8) {  // 8 <= n <= 16 (unsigned wrap sends shorter strings below)
+            std::uint64_t a, b;
+            std::memcpy(&a, src, 8);
+            std::memcpy(&b, src + n - 8, 8);
+            if (TACIT_LIKELY(((a | b) & 0x8080808080808080ull) == 0)) {
+                std::memcpy(dst, &a, 8);
+                std::memcpy(dst + n - 8, &b, 8);
+                return {n, false, false};
+            }
+        } else if (all_ascii(src, n)) {
+            std::memcpy(dst, src, n);
+            return {n, false, false};
+        }
     }
     return copy_utf8_slow(dst, limit, src, n);
 }
@@ -2133,32 +2402,58 @@ inline detail::pipeline_core* core_of(pipeline& p) noexcept;
 #if TACIT_ENABLED
 
 template <span_kind_type Kind>
-class span {
+class span : private detail::span_storage {
 public:
     span(const span&) = delete;
     span& operator=(const span&) = delete;
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
-    span(span&& o) noexcept : core_(o.core_), live_(o.live_), used_(o.used_), saved_(o.saved_) {
-        if (core_) std::memcpy(&rec_, &o.rec_, sizeof(detail::record_header) + used_);
-        else if (live_) rec_.h.span = o.rec_.h.span;
-        o.core_ = nullptr;
+    span(span&& o) noexcept {
+        core_ = o.core_;
+        live_ = o.live_;
+        used_ = o.used_;
+        last_entry_ = o.last_entry_;
+        id_ = o.id_;
+        saved_ = o.saved_;
+        ring_ = o.ring_;
+        if (o.rec_ == nullptr) {
+            rec_ = nullptr;
+            copy_ids(o.buf_.h);
+        } else if (ring_ != nullptr) {
+            rec_ = o.rec_;  // the reservation changes hands; the record stays where it is
+            ring_->open = this;
+        } else {
+            std::memcpy(&buf_, o.rec_, sizeof(detail::record_header) + used_);
+            rec_ = &buf_.h;
+        }
         o.live_ = false;
+        o.rec_ = nullptr;
+        o.ring_ = nullptr;
     }
     span& operator=(span&&) = delete;
 
     ~span() { end(); }
 
     /// Records a declared attribute; a secret, unlisted content or an unlisted attribute, or a
-    /// value of the wrong type, does not compile.
+    /// value of the wrong type, does not compile. Setting it again replaces the value.
     template <class A, class V>
     span& set(V&& value) noexcept {
         if constexpr (detail::vet_set<Kind, A, V>()) {
-            // A span that is not recording has used_ past the end, so the room check refuses.
+            if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
-            put<A::wire>(&A::info, detail::entry_tag::attribute, std::forward<V>(value));
+            constexpr std::size_t slot = Kind::template slot_of<A>;
+            constexpr std::uint64_t bit = std::uint64_t{1} << slot;
+            if constexpr (A::wire == value_type::string) {
+                if (put_slot_string(slot, std::string_view(value))) rec_->present |= bit;
+            } else if constexpr (is_array(A::wire)) {
+                if (put_slot_array<A::wire>(slot, value)) rec_->present |= bit;
+            } else {
+                std::uint64_t bits = scalar_bits<A::wire>(value);
+                std::memcpy(body() + slot * 8, &bits, 8);
+                rec_->present |= bit;
+            }
         }
         return *this;
     }
@@ -2168,6 +2463,7 @@ public:
     span& set(V&& value) noexcept {
         using key_t = detail::adhoc_key<Key>;
         if constexpr (detail::vet_adhoc<Kind, key_t, V>()) {
+            if (rec_ == nullptr) return *this;
             constexpr value_type w = detail::adhoc_wire_type<V>();
             put<w>(&detail::adhoc_attribute<Key, w>::info, detail::entry_tag::attribute, std::forward<V>(value));
         }
@@ -2176,18 +2472,49 @@ public:
 
     /// Ends the span with an error of this type (a token, never a message).
     span& error(error_type e) noexcept {
-        if (core_) {
-            rec_.h.status = static_cast<std::uint8_t>(status_code::error);
-            rec_.h.error_type = e.data();
-            rec_.h.error_len = static_cast<std::uint32_t>(e.size());
-            if (e.mangled()) rec_.h.flags |= detail::flag_error_mangled;
+        if (rec_) {
+            rec_->status = static_cast<std::uint8_t>(status_code::error);
+            rec_->error_type = e.data();
+            rec_->error_len = static_cast<std::uint16_t>(std::min<std::size_t>(e.size(), 0xFFFF));
+            if (e.mangled()) rec_->flags |= detail::flag_error_mangled;
         }
         return *this;
     }
 
     /// Marks the span as successful (otherwise its status is unset, which exporters show as ok).
     span& ok() noexcept {
-        if (core_) rec_.h.status = static_cast<std::uint8_t>(status_code::ok);
+        if (rec_) rec_->status = static_cast<std::uint8_t>(status_code::ok);
+        return *this;
+    }
+
+    /// Links this span to another one (an OTLP span link): a span that caused it or that it
+    /// relates to, in this trace or another, from this process or extracted from a header.
+    ///     span.link(request_span.context());
+    span& link(const span_context& other) noexcept {
+        if (rec_ == nullptr || !other.valid()) return *this;
+        if (used_ + sizeof(detail::entry_header) + sizeof(detail::link_words) > body_size) {
+            if (!(rec_->flags & detail::flag_dropped_links)) {
+                rec_->flags |= detail::flag_dropped_links;
+                rec_->dropped_links = 0;
+            }
+            ++rec_->dropped_links;
+            return *this;
+        }
+        detail::link_words w{other.trace.hi, other.trace.lo, other.span.value,
+                             std::uint64_t{other.flags} | (other.remote ? 0x100u : 0u)};
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &w, sizeof w);
+        put_entry(nullptr, detail::entry_tag::link, value_type::int64, 0, sizeof w);
+        return *this;
+    }
+
+    /// Records the W3C tracestate this span carries (usually the one extracted with its remote
+    /// parent, or that list after this service updated its own member), exported as the
+    /// span's OTLP trace_state. At most 512 characters are kept, as the specification allows.
+    span& trace_state(std::string_view header) noexcept {
+        if (rec_ == nullptr || header.empty() || !room_for(8)) return *this;
+        std::size_t limit = std::min<std::size_t>(512, body_size - used_ - sizeof(detail::entry_header));
+        std::size_t n = put_chars(body() + used_ + sizeof(detail::entry_header), limit, header);
+        put_entry(nullptr, detail::entry_tag::trace_state, value_type::string, static_cast<std::uint32_t>(n), detail::round8(n));
         return *this;
     }
 
@@ -2196,13 +2523,17 @@ public:
     template <span_kind_type EventKind>
     auto event() noexcept;
 
-    /// This span's place in its trace, for children on other threads or in other processes.
+    /// This span's place in its trace, for children on other threads or in other processes;
+    /// invalid once the span has ended (or when it never started).
     span_context context() const noexcept {
-        return {{rec_.h.trace_hi, rec_.h.trace_lo}, span_id{rec_.h.span}, rec_.h.trace_flags, false};
+        if (!live_) return {};
+        const detail::record_header& h = rec_ ? *rec_ : buf_.h;
+        return {detail::trace_of(h.trace_hi, h.trace_lo, (h.flags & detail::flag_lazy_trace) != 0),
+                span_id{detail::span_id_of(h.span)}, h.trace_flags, false};
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return core_ != nullptr; }
+    bool recording() const noexcept { return live_ && rec_ != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -2211,36 +2542,28 @@ public:
         detail::thread_state& t = detail::t_state;
         // Restore the parent as the thread's current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
-        if (t.span == rec_.h.span) {
-            t.trace_hi = saved_.trace_hi;
-            t.trace_lo = saved_.trace_lo;
-            t.span = saved_.span;
-            t.trace_flags = saved_.trace_flags;
-            t.remote = saved_.remote;
-        }
-        if (!core_) return;
-        detail::pipeline_core* core = core_;
-        core_ = nullptr;
-        if (TACIT_UNLIKELY(used_ > body_size)) return;
-        rec_.h.end_tick = (rec_.h.flags & detail::flag_is_event) ? rec_.h.start_tick : detail::now_ticks();
+        if (t.current.span == id_) t.current = saved_;
+        detail::record_header* h = rec_;
+        if (h == nullptr) return;
+        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
-        rec_.h.ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        // The ring of the thread that ends the span (one compare): each ring has exactly one
-        // producer, and a guard ended on another thread, perhaps after the thread that started
-        // it has exited and its ring is gone, writes into the ending thread's ring.
-        detail::thread_ring* r = core->ring_for(t);
-        std::byte* p = r->ring.try_reserve(size);
-        if (TACIT_UNLIKELY(p == nullptr)) {
-            detail::thread_ring::bump(r->dropped_full);
-            if (core->worker_sleeping.load(std::memory_order_relaxed)) core->ring_the_doorbell();
-            return;
+        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+        if (detail::thread_ring* r = ring_) {
+            // Still the ring's reservation. On the thread that writes the ring (one compare in
+            // the common case) it is published where it lies.
+            if (TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
+                r->open = nullptr;
+                r->ring.commit(size);
+                detail::thread_ring::bump(r->pushed);
+                rec_ = nullptr;
+                return;
+            }
+            // Ended on another thread: the record leaves the starting thread's ring.
+            r->close_open();
+            h = rec_;
         }
-        std::memcpy(p, &rec_, size);
-        r->ring.commit(size);
-        detail::thread_ring::bump(r->pushed);
-        if (TACIT_UNLIKELY(r->ring.producer_fill() > r->ring.capacity() / 4) &&
-            core->worker_sleeping.load(std::memory_order_relaxed))
-            core->ring_the_doorbell();
+        publish_copy(t, h, size);
+        rec_ = nullptr;
     }
 
 private:
@@ -2252,84 +2575,165 @@ private:
     template <span_kind_type K> friend span<K> event(pipeline&) noexcept;
     template <span_kind_type E, span_kind_type K> friend class event_builder;
 
-    struct saved_context {
-        std::uint64_t trace_hi, trace_lo, span;
-        std::uint8_t trace_flags;
-        bool remote;
-    };
+    span() noexcept {
+        rec_ = nullptr;
+        ring_ = nullptr;
+        live_ = false;
+    }
 
-    span() noexcept : core_(nullptr), live_(false) { rec_.h.span = 0; }
+    void copy_ids(const detail::record_header& from) noexcept {
+        buf_.h.trace_hi = from.trace_hi;
+        buf_.h.trace_lo = from.trace_lo;
+        buf_.h.span = from.span;
+        buf_.h.trace_flags = from.trace_flags;
+        buf_.h.flags = from.flags;
+    }
 
-    /// Starts a span in core; parent == nullptr means "the thread's current span".
-    TACIT_NOINLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
+    /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
+    /// ring has one producer, and the thread that started it may have exited.
+    TACIT_NOINLINE void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
+        detail::thread_ring* r = core_->ring_for(t);
+        r->close_open();  // its reservation is about to be reused
+        std::byte* p = r->ring.try_reserve(size);
+        if (TACIT_UNLIKELY(p == nullptr)) {
+            detail::thread_ring::bump(r->dropped_full);
+            if (core_->worker_sleeping.load(std::memory_order_relaxed)) core_->ring_the_doorbell();
+            return;
+        }
+        std::memcpy(p, h, size);
+        r->ring.commit(size);
+        detail::thread_ring::bump(r->pushed);
+        if (TACIT_UNLIKELY(r->ring.filling()) && core_->worker_sleeping.load(std::memory_order_relaxed))
+            core_->ring_the_doorbell();
+    }
+
+    /// Starts a span in core; parent == nullptr means "the thread's current span". The common
+    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span)
+    /// makes no call and is inlined where the span starts; anything else takes begin_general().
+    TACIT_INLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(core == nullptr || !core->enabled.load(std::memory_order_relaxed))) return;
-        if (TACIT_UNLIKELY(t.rng == 0)) detail::seed_thread(t);  // the thread's first span
-        std::uint64_t hi, lo, parent_span;
-        std::uint8_t flags;
-        bool remote;
-        if (parent == nullptr) {
-            hi = t.trace_hi;
-            lo = t.trace_lo;
-            parent_span = t.span;
-            flags = t.trace_flags;
-            remote = t.remote;
-        } else {
+        detail::thread_ring* r = t.slots[0].ring;
+        if (TACIT_UNLIKELY(t.slots[0].uid != core->uid || r->open != nullptr)) return begin_general(core, parent);
+        std::byte* p = r->ring.try_reserve_fast(TACIT_RECORD_BYTES);
+        if (TACIT_UNLIKELY(p == nullptr)) return begin_general(core, parent);
+        placement at;
+        if (!open_context(t, core, parent, at)) return;
+        r->open = this;
+        ring_ = r;
+        write_header(reinterpret_cast<detail::record_header*>(p), core, at);
+    }
+
+    TACIT_NOINLINE void begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
+        detail::thread_state& t = detail::t_state;
+        if (TACIT_UNLIKELY(t.seq == 0)) detail::seed_thread(t);  // the thread's first span
+        placement at;
+        if (!open_context(t, core, parent, at)) return;
+        // Straight into the thread's ring when it has room; a span still open there (the
+        // parent, usually) first moves its record into its own guard.
+        detail::thread_ring* r = core->ring_for(t);
+        r->close_open();
+        detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
+        if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
+            if (TACIT_UNLIKELY(r->ring.filling()) && core->worker_sleeping.load(std::memory_order_relaxed))
+                core->ring_the_doorbell();
+            h = reinterpret_cast<detail::record_header*>(p);
+            r->open = this;
+            ring_ = r;
+        }
+        write_header(h, core, at);
+    }
+
+    /// Where a new span hangs in its trace, as begin() decides it.
+    struct placement {
+        detail::span_ref trace;  // the parent's trace and span (span 0: a root)
+        std::uint8_t flags;      // record flags: remote parent, lazy trace, lazy parent
+    };
+
+    /// Makes this span the thread's current one: its trace (the parent's, or a new one), its
+    /// sequence number and the sampling decision. Returns whether it records.
+    bool open_context(detail::thread_state& t, detail::pipeline_core* core, const span_context* parent,
+                      placement& at) noexcept {
+        // Scalars, not a copy of the aggregate: compilers keep them in registers.
+        std::uint64_t hi = t.current.trace_hi, lo = t.current.trace_lo, par = t.current.span;
+        std::uint8_t tf = t.current.trace_flags;
+        bool lazy = t.current.lazy_trace;
+        saved_ = {hi, lo, par, tf, lazy};
+        std::uint8_t flags = par ? detail::flag_lazy_parent : 0;
+        if (parent != nullptr) {
             hi = parent->trace.hi;
             lo = parent->trace.lo;
-            parent_span = parent->span.value;
-            flags = parent->flags;
-            remote = parent->remote;
-            if (!parent->valid()) parent_span = 0;
+            par = parent->valid() ? parent->span.value : 0;
+            tf = parent->flags;
+            lazy = false;
+            flags = parent->remote && par ? detail::flag_parent_remote : 0;
         }
+        std::uint64_t seq = t.seq++;
         std::uint64_t threshold = core->sample_threshold.load(std::memory_order_relaxed);
-        bool sampled;
-        if (parent_span == 0) {
-            hi = detail::random_bits(t);
-            lo = detail::random_id(t);  // non-zero, so the trace id is too
-            remote = false;
-        }
         constexpr std::uint64_t low56 = (std::uint64_t{1} << 56) - 1;
-        if (parent_span != 0 && core->parent_based.load(std::memory_order_relaxed)) sampled = (flags & 1) != 0;
-        else sampled = (lo & low56) >= threshold;
-        std::uint64_t id = detail::random_id(t);
-        saved_ = {t.trace_hi, t.trace_lo, t.span, t.trace_flags, t.remote};
-        t.trace_hi = hi;
-        t.trace_lo = lo;
-        t.span = id;
-        t.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
-        t.remote = false;
+        bool sampled = true;
+        if (par == 0) {
+            // A new trace, named after this root's sequence number; the ratio sampler needs
+            // its real id now.
+            hi = seq;
+            lo = 0;
+            lazy = true;
+            if (TACIT_UNLIKELY(threshold != 0)) {
+                trace_id id = detail::trace_of_root(seq);
+                hi = id.hi;
+                lo = id.lo;
+                lazy = false;
+                sampled = (id.lo & low56) >= threshold;
+            }
+        } else if (core->parent_based.load(std::memory_order_relaxed)) {
+            sampled = (tf & 1) != 0;
+        } else if (threshold != 0) {
+            sampled = (detail::trace_of(hi, lo, lazy).lo & low56) >= threshold;
+        }
+        if (lazy) flags |= detail::flag_lazy_trace;
+        t.current = {hi, lo, seq, static_cast<std::uint8_t>(sampled ? 1 : 0), lazy};
         live_ = true;
-        rec_.h.trace_hi = hi;
-        rec_.h.trace_lo = lo;
-        rec_.h.span = id;
-        rec_.h.trace_flags = static_cast<std::uint8_t>(sampled ? 1 : 0);
-        if (!sampled) return;
+        id_ = seq;
+        at = {{hi, lo, par, tf, lazy}, flags};
+        if (TACIT_UNLIKELY(!sampled)) {
+            // Not recording, but its context still propagates.
+            buf_.h.trace_hi = hi;
+            buf_.h.trace_lo = lo;
+            buf_.h.span = seq;
+            buf_.h.trace_flags = 0;
+            buf_.h.flags = flags;
+        }
+        return sampled;
+    }
+
+    void write_header(detail::record_header* h, detail::pipeline_core* core, const placement& at) noexcept {
+        rec_ = h;
         core_ = core;
-        used_ = 0;
-        rec_.h.kind = &Kind::info;
-        rec_.h.parent = parent_span;
-        rec_.h.error_type = nullptr;
-        rec_.h.error_len = 0;
-        rec_.h.status = 0;
-        rec_.h.flags = static_cast<std::uint8_t>((remote && parent_span ? detail::flag_parent_remote : 0) |
-                                                 (Kind::info.is_event ? detail::flag_is_event : 0));
-        rec_.h.entries = 0;
-        rec_.h.dropped_attributes = 0;
-        rec_.h.dropped_events = 0;
-        rec_.h.truncated = 0;
-        rec_.h.reserved = 0;
-        rec_.h.start_tick = detail::now_ticks();
+        used_ = slot_bytes;
+        h->kind = &Kind::info;
+        h->trace_hi = at.trace.trace_hi;
+        h->trace_lo = at.trace.trace_lo;
+        h->span = id_;
+        h->parent = at.trace.span;
+        h->present = 0;
+        std::uint64_t word = detail::start_word(at.flags, 1);  // status, counts: zero
+        std::memcpy(&h->status, &word, 8);
+        h->start_tick = detail::now_ticks();
     }
 
     static constexpr std::size_t body_size = sizeof(detail::record_buffer::body);
-    static constexpr std::uint32_t not_recording = 1u << 20;
+    static constexpr std::size_t slot_bytes = Kind::attribute_count * 8;
+    static constexpr std::size_t fixed_bytes = sizeof(detail::record_header) + slot_bytes;
 
     void put_entry(const void* info, detail::entry_tag tag, value_type type, std::uint32_t aux, std::size_t payload) noexcept {
-        detail::entry_header e{info, aux, static_cast<std::uint16_t>(payload), tag, static_cast<std::uint8_t>(type)};
-        std::memcpy(rec_.body + used_, &e, sizeof e);
+        detail::entry_header e{info, aux, 0, tag, static_cast<std::uint8_t>(type)};
+        std::memcpy(body() + used_, &e, sizeof e);
+        auto at = static_cast<std::uint16_t>(used_);
+        if (rec_->entries == 0) rec_->first_entry = at;
+        else std::memcpy(body() + last_entry_ + offsetof(detail::entry_header, next), &at, sizeof at);
+        last_entry_ = at;
         used_ += static_cast<std::uint32_t>(sizeof e + payload);
-        ++rec_.h.entries;
+        ++rec_->entries;
     }
 
     // Entries are at least 16 bytes, so the byte bound also keeps the entry count below 256.
@@ -2337,28 +2741,86 @@ private:
 
     bool room_for(std::size_t bytes) noexcept {
         if (TACIT_LIKELY(used_ + sizeof(detail::entry_header) + bytes <= body_size)) return true;
-        ++rec_.h.dropped_attributes;
+        ++rec_->dropped_attributes;
         return false;
     }
 
     void put_scalar(const void* info, detail::entry_tag tag, value_type type, std::uint64_t bits) noexcept {
         if (!room_for(8)) return;
-        std::memcpy(rec_.body + used_ + sizeof(detail::entry_header), &bits, 8);
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &bits, 8);
         put_entry(info, tag, type, 0, 8);
     }
 
     /// Writes up to `limit` bytes of s at p (valid UTF-8, cut with a mark); returns bytes written.
     std::size_t put_chars(std::byte* p, std::size_t limit, std::string_view s) noexcept {
         auto r = detail::copy_utf8(reinterpret_cast<char*>(p), limit, s.data(), s.size());
-        if (TACIT_UNLIKELY(r.truncated)) ++rec_.h.truncated;
+        if (TACIT_UNLIKELY(r.truncated)) detail::bump_saturating(rec_->truncated);
         return r.size;
+    }
+
+    /// A declared string attribute: the bytes go to the tail, the slot says where.
+    bool put_slot_string(std::size_t slot, std::string_view s) noexcept {
+        std::size_t limit = TACIT_MAX_STRING;
+        if (TACIT_UNLIKELY(used_ + TACIT_MAX_STRING > body_size)) {
+            if (used_ + 8 > body_size) {
+                ++rec_->dropped_attributes;
+                return false;
+            }
+            limit = body_size - used_;
+        }
+        std::size_t n = put_chars(body() + used_, limit, s);
+        std::uint64_t ref = used_ | static_cast<std::uint64_t>(n) << 32;  // a slot_ref
+        std::memcpy(body() + slot * 8, &ref, 8);
+        used_ += static_cast<std::uint32_t>(detail::round8(n));
+        return true;
+    }
+
+    /// Writes an array's elements at body + used_ (within body_size); returns the count.
+    template <value_type W, class R>
+    std::uint32_t put_elements(const R& range, std::size_t& off) noexcept {
+        std::uint32_t count = 0;
+        for (const auto& item : range) {
+            if (count == TACIT_MAX_ARRAY) {
+                detail::bump_saturating(rec_->truncated);
+                break;
+            }
+            if constexpr (W == value_type::string_array) {
+                std::string_view s(item);
+                if (off + 8 + 8 > body_size) { detail::bump_saturating(rec_->truncated); break; }
+                std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, body_size - off - 8);
+                std::uint64_t len = put_chars(body() + off + 8, limit, s);
+                std::memcpy(body() + off, &len, 8);
+                off += 8 + detail::round8(len);
+            } else {
+                if (off + 8 > body_size) { detail::bump_saturating(rec_->truncated); break; }
+                std::uint64_t bits = scalar_bits<element_type(W)>(item);
+                std::memcpy(body() + off, &bits, 8);
+                off += 8;
+            }
+            ++count;
+        }
+        return count;
+    }
+
+    template <value_type W, class R>
+    bool put_slot_array(std::size_t slot, const R& range) noexcept {
+        if (TACIT_UNLIKELY(used_ > body_size)) {
+            ++rec_->dropped_attributes;
+            return false;
+        }
+        std::size_t off = used_;
+        std::uint32_t count = put_elements<W>(range, off);
+        detail::slot_ref ref{used_, count};
+        std::memcpy(body() + slot * 8, &ref, 8);
+        used_ = static_cast<std::uint32_t>(off);
+        return true;
     }
 
     void put_string(const void* info, detail::entry_tag tag, std::string_view s) noexcept {
         if (!room_for(8)) return;
         std::size_t room = body_size - used_ - sizeof(detail::entry_header);
         std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, room);
-        std::size_t n = put_chars(rec_.body + used_ + sizeof(detail::entry_header), limit, s);
+        std::size_t n = put_chars(body() + used_ + sizeof(detail::entry_header), limit, s);
         put_entry(info, tag, value_type::string, static_cast<std::uint32_t>(n), detail::round8(n));
     }
 
@@ -2367,27 +2829,7 @@ private:
         if (!room_for(0)) return;
         std::size_t start = used_ + sizeof(detail::entry_header);
         std::size_t off = start;
-        std::uint32_t count = 0;
-        for (const auto& item : range) {
-            if (count == TACIT_MAX_ARRAY) {
-                ++rec_.h.truncated;
-                break;
-            }
-            if constexpr (W == value_type::string_array) {
-                std::string_view s(item);
-                if (off + 8 + 8 > body_size) { ++rec_.h.truncated; break; }
-                std::size_t limit = std::min<std::size_t>(TACIT_MAX_STRING, body_size - off - 8);
-                std::uint64_t len = put_chars(rec_.body + off + 8, limit, s);
-                std::memcpy(rec_.body + off, &len, 8);
-                off += 8 + detail::round8(len);
-            } else {
-                if (off + 8 > body_size) { ++rec_.h.truncated; break; }
-                std::uint64_t bits = scalar_bits<element_type(W)>(item);
-                std::memcpy(rec_.body + off, &bits, 8);
-                off += 8;
-            }
-            ++count;
-        }
+        std::uint32_t count = put_elements<W>(range, off);
         put_entry(info, tag, W, count, off - start);
     }
 
@@ -2419,11 +2861,6 @@ private:
         else put_scalar(info, tag, W, scalar_bits<W>(v));
     }
 
-    detail::pipeline_core* core_;  // where the record goes; null when not recording
-    bool live_;                  // started: the thread's current span must be restored at end
-    std::uint32_t used_ = not_recording;  // bytes of rec_.body written; past the end when not recording
-    saved_context saved_{};
-    detail::record_buffer rec_;  // deliberately uninitialised: only the used prefix is copied
 };
 
 /// Returned by span.event<EventKind>(): sets the event's attributes.
@@ -2435,8 +2872,9 @@ public:
     template <class A, class V>
     event_builder& set(V&& value) noexcept {
         if constexpr (detail::vet_set<EventKind, A, V>()) {
+            if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -2451,9 +2889,11 @@ template <span_kind_type Kind>
 template <span_kind_type EventKind>
 auto span<Kind>::event() noexcept {
     static_assert(EventKind::info.is_event, "tacit: span.event<E>(): E must be declared with tacit::event_kind<\"name\", ...>.");
-    if (room_for(8)) {
+    if (rec_ != nullptr && used_ + sizeof(detail::entry_header) + 8 > body_size) {
+        detail::bump_saturating(rec_->dropped_events);
+    } else if (rec_ != nullptr) {
         std::uint64_t tick = detail::now_ticks();
-        std::memcpy(rec_.body + used_ + sizeof(detail::entry_header), &tick, 8);
+        std::memcpy(body() + used_ + sizeof(detail::entry_header), &tick, 8);
         put_entry(&EventKind::info, detail::entry_tag::event, value_type::int64, 0, 8);
     }
     return event_builder<EventKind, Kind>(*this);
@@ -2511,8 +2951,9 @@ span<Kind> event(pipeline& p) noexcept {
 
 /// The span context current on this thread (invalid when none).
 inline span_context current_context() noexcept {
-    const detail::thread_state& t = detail::t_state;
-    return {{t.trace_hi, t.trace_lo}, span_id{t.span}, t.trace_flags, t.remote};
+    const detail::span_ref& c = detail::t_state.current;
+    if (c.span == 0) return {};
+    return {detail::trace_of(c.trace_hi, c.trace_lo, c.lazy_trace), span_id{detail::span_id_of(c.span)}, c.trace_flags, false};
 }
 
 #else  // TACIT_DISABLE: same interface, no state, no code; arguments are still checked.
@@ -2622,6 +3063,7 @@ inline span_context current_context() noexcept { return {}; }
 /// The background thread's side of the record layout: raw records copied out of the rings,
 /// turned into span_views for one export call. Buffers are reused, so after warm-up a batch
 /// costs no allocation.
+#include <bit>            // std::bit_cast for double values
 #include <cstddef>        // std::byte
 #include <cstdlib>        // std::free for demangled names
 #include <cstring>        // std::memcpy
@@ -2654,6 +3096,8 @@ public:
         size_ = 0;
     }
     void push_back(const T& v) noexcept { data_[size_++] = v; }
+    /// Counts n elements written in place past size().
+    void grow_by(std::size_t n) noexcept { size_ += n; }
     T* data() noexcept { return data_.get(); }
     std::size_t size() const noexcept { return size_; }
     T& operator[](std::size_t i) noexcept { return data_[i]; }
@@ -2663,38 +3107,59 @@ private:
     std::size_t size_ = 0, capacity_ = 0;
 };
 
+/// memcpy in 256-byte blocks: each block's copy is inlined as vector moves, where a libc
+/// memcpy of many kilobytes switches to `rep movsb`, which valgrind counts per byte and which
+/// is no faster on the runs of records this copies.
+inline void copy_bytes(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 256 <= n; i += 256) std::memcpy(dst + i, src + i, 256);
+    if (i < n) std::memcpy(dst + i, src + i, n - i);
+}
+
 class batch_decoder {
 public:
     void clear() noexcept {
         raw_size_ = 0;
-        offsets_.clear();
-        threads_.clear();
+        records_ = 0;
+        runs_.clear();
     }
-    std::size_t size() const noexcept { return offsets_.size(); }
+    std::size_t size() const noexcept { return records_; }
 
-    /// Copies one record out of a ring.
-    void add(const std::byte* record, std::size_t size, std::uint32_t thread) {
+    /// Copies a run of whole records (contiguous in a ring) with one memcpy.
+    void add_run(const std::byte* run, std::size_t bytes, std::size_t records, std::uint32_t thread) {
         std::size_t at = raw_size_;
-        if (at + size > raw_capacity_) grow(at + size);
-        std::memcpy(raw_.get() + at, record, size);
-        raw_size_ = at + size;
-        offsets_.push_back(at);
-        threads_.push_back(thread);
+        if (at + bytes > raw_capacity_) grow(at + bytes);
+        copy_bytes(raw_.get() + at, run, bytes);
+        raw_size_ = at + bytes;
+        records_ += records;
+        runs_.push_back({at, records, thread});
     }
+
+    /// Copies one record.
+    void add(const std::byte* record, std::size_t size, std::uint32_t thread) { add_run(record, size, 1, thread); }
 
     /// Views of every record added since clear(); valid until the next add() or clear().
     std::span<const span_view> build(const tick_converter& clock) {
-        // Every entry takes at least 16 bytes and every array element 8, so these bounds hold
-        // and the vectors never reallocate while views point into them.
-        spans_.resize(offsets_.size());
-        attrs_.reset(raw_size_ / sizeof(entry_header) + 1);
+        // Every attribute takes at least 8 bytes (a slot), every event and link 16 (an entry)
+        // and every array element 8, so these bounds hold and the buffers never reallocate
+        // while views point into them.
+        spans_.reset(records_);
+        attrs_.reset(raw_size_ / 8 + 1);
         events_.clear();
         events_.reserve(raw_size_ / sizeof(entry_header) + 1);
+        links_.clear();
+        links_.reserve(raw_size_ / sizeof(entry_header) + 1);
         items_.clear();
         items_.reserve(raw_size_ / 8 + 1);
-        for (std::size_t i = 0; i < offsets_.size(); ++i) {
-            decode(raw_.get() + offsets_[i], clock, spans_[i]);
-            spans_[i].thread = threads_[i];
+        for (const run& r : runs_) {
+            const std::byte* p = raw_.get() + r.offset;
+            for (std::size_t k = 0; k < r.records; ++k) {
+                // Reused objects: decode() writes every field.
+                spans_.grow_by(1);
+                span_view& s = spans_[spans_.size() - 1];
+                p += decode(p, clock, s);
+                s.thread = r.thread;
+            }
         }
         return {spans_.data(), spans_.size()};
     }
@@ -2703,11 +3168,11 @@ public:
     std::uint64_t dropped_attributes = 0;
 
 private:
-    static record_header header_of(const std::byte* p) noexcept {
-        record_header h;
-        std::memcpy(&h, p, sizeof h);
-        return h;
-    }
+    struct run {
+        std::size_t offset;
+        std::size_t records;
+        std::uint32_t thread;
+    };
 
     static std::uint64_t word(const std::byte* p) noexcept {
         std::uint64_t v;
@@ -2720,21 +3185,20 @@ private:
         switch (t) {
         case value_type::boolean: return value_view::of(bits != 0);
         case value_type::int64: return value_view::of(static_cast<std::int64_t>(bits));
-        default: {
-            double d;
-            std::memcpy(&d, &bits, 8);
-            return value_view::of(d);
-        }
+        default: return value_view::of(std::bit_cast<double>(bits));
         }
     }
 
-    value_view value(const entry_header& e, const std::byte* payload) {
-        auto t = static_cast<value_type>(e.type);
-        if (t == value_type::string) return value_view::of(std::string_view(reinterpret_cast<const char*>(payload), e.aux));
-        if (!is_array(t)) return scalar(t, payload);
+    /// A bit of a 64-bit filter of one span's keys (pointer and size), to skip most searches.
+    static std::uint64_t key_bit(std::string_view key) noexcept {
+        return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(key.data()) >> 3 ^ key.size()) & 63);
+    }
+
+    /// An array's elements at payload, as views kept in items_.
+    value_view array(value_type t, std::uint32_t count, const std::byte* payload) {
         std::size_t first = items_.size();
         const std::byte* q = payload;
-        for (std::uint32_t k = 0; k < e.aux; ++k) {
+        for (std::uint32_t k = 0; k < count; ++k) {
             if (t == value_type::string_array) {
                 std::uint64_t len = word(q);
                 items_.push_back(value_view::of(std::string_view(reinterpret_cast<const char*>(q + 8), len)));
@@ -2744,7 +3208,18 @@ private:
                 q += 8;
             }
         }
-        return value_view::array(t, std::span<const value_view>(items_.data() + first, e.aux));
+        return value_view::array(t, std::span<const value_view>(items_.data() + first, count));
+    }
+
+    static value_view array_of(void* self, value_type t, std::uint32_t count, const std::byte* payload) {
+        return static_cast<batch_decoder*>(self)->array(t, count, payload);
+    }
+
+    /// A value of type t whose payload is at p; aux is a string's length or an array's count.
+    value_view value(value_type t, std::uint32_t aux, const std::byte* payload) {
+        if (t == value_type::string) return value_view::of(std::string_view(reinterpret_cast<const char*>(payload), aux));
+        if (!is_array(t)) return scalar(t, payload);
+        return array(t, aux, payload);
     }
 
     std::string_view demangle(const char* name, std::size_t len) {
@@ -2762,50 +3237,79 @@ private:
 #endif
     }
 
-    void decode(const std::byte* p, const tick_converter& clock, span_view& s) {
-        record_header h = header_of(p);
-        const auto* kind = static_cast<const kind_info*>(h.kind);
+    /// Fills s from the record at p; returns the record's size.
+    std::size_t decode(const std::byte* p, const tick_converter& clock, span_view& s) {
+        // The bytes were copied in with memcpy, which creates the header object there.
+        const auto& h = *reinterpret_cast<const record_header*>(p);
+        const auto* kind = h.kind;
         s.name = kind->name;
         s.role = kind->role;
-        s.context = span_context{{h.trace_hi, h.trace_lo}, span_id{h.span}, h.trace_flags, false};
-        s.parent = span_id{h.parent};
+        s.context = span_context{trace_of(h.trace_hi, h.trace_lo, (h.flags & flag_lazy_trace) != 0),
+                                 span_id{span_id_of(h.span)}, h.trace_flags, false};
+        s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
         s.parent_remote = (h.flags & flag_parent_remote) != 0;
         s.start_unix_ns = clock.to_unix_ns(h.start_tick);
         s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
         s.status = static_cast<status_code>(h.status);
         s.error_type = {};
-        if (h.error_type) {
+        if (h.status == static_cast<std::uint8_t>(status_code::error) && h.error_type) {
             s.error_type = (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len)
                                                           : std::string_view(h.error_type, h.error_len);
         }
+        s.trace_state = {};
+        s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
         std::uint32_t dropped = h.dropped_attributes;
         truncated += h.truncated;
 
-        // One pass: span attributes (a key set twice keeps its last value; at most
-        // TACIT_MAX_ATTRIBUTES distinct keys), events, and each event's attributes. Span
-        // attributes go first in attrs_, so events' attributes are collected aside.
-        std::size_t attr_first = attrs_.size();
+        // The declared attributes first, in declaration order, by the kind's own decoder.
+        const std::byte* slots = p + sizeof(record_header);
+        attribute_view* first = attrs_.data() + attrs_.size();
+        std::size_t n = kind->decode_slots(slots, h.present, first, array_sink{this, &array_of});
+        if (TACIT_UNLIKELY(n > TACIT_MAX_ATTRIBUTES)) {
+            dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
+            n = TACIT_MAX_ATTRIBUTES;
+        }
+        attrs_.grow_by(n);
+
+        s.attributes = std::span<const attribute_view>(first, n);
+        s.dropped_events = h.dropped_events;
+        if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
+            s.dropped_attributes = dropped;
+            dropped_attributes += dropped;
+            s.events = {};
+            s.links = {};
+            return h.ring.size;
+        }
+        // Then one pass over the tail: ad-hoc attributes (a key set twice keeps its last
+        // value; at most TACIT_MAX_ATTRIBUTES in all), events and their attributes, links and
+        // the tracestate. Events' attributes are collected aside, after the span's.
         std::size_t event_first = events_.size();
-        const std::byte* q = p + sizeof(record_header);
-        const std::byte* end = p + h.ring.size;
+        std::size_t link_first = links_.size();
         std::size_t pending_first = pending_.size();
+        const std::byte* end = p + h.ring.size;
+        const std::byte* q = slots + h.first_entry;
         std::uint64_t seen = 0;
+        bool seen_slots = false;
         for (unsigned i = 0; i < h.entries && q + sizeof(entry_header) <= end; ++i) {
             entry_header en;
             std::memcpy(&en, q, sizeof en);
             const std::byte* payload = q + sizeof en;
-            q += sizeof en + en.payload;
+            q = slots + en.next;
             if (en.tag == entry_tag::attribute) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                attribute_view v{info->key, info->sensitivity, value(en, payload)};
+                attribute_view v{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)};
+                if (!seen_slots) {
+                    for (std::size_t k = 0; k < n; ++k) seen |= key_bit(first[k].key);
+                    seen_slots = true;
+                }
                 // A key set twice keeps its last value. Search only when the key's bit in a
                 // 64-bit filter of this span's key pointers and sizes is already set.
-                std::uint64_t bit = std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(v.key.data()) >> 3 ^ v.key.size()) & 63);
+                std::uint64_t bit = key_bit(v.key);
                 if (seen & bit) {
                     bool replaced = false;
-                    for (std::size_t k = attr_first; k < attrs_.size(); ++k) {
-                        if (same_key(attrs_[k].key, v.key)) {
-                            attrs_[k] = v;
+                    for (std::size_t k = 0; k < n; ++k) {
+                        if (same_key(first[k].key, v.key)) {
+                            first[k] = v;
                             replaced = true;
                             break;
                         }
@@ -2813,18 +3317,30 @@ private:
                     if (replaced) continue;
                 }
                 seen |= bit;
-                if (attrs_.size() - attr_first >= TACIT_MAX_ATTRIBUTES) ++dropped;
-                else attrs_.push_back(v);
+                if (n >= TACIT_MAX_ATTRIBUTES) {
+                    ++dropped;
+                } else {
+                    attrs_.push_back(v);
+                    ++n;
+                }
             } else if (en.tag == entry_tag::event) {
                 const auto* ek = static_cast<const kind_info*>(en.info);
                 events_.push_back(event_view{ek->name, clock.to_unix_ns(word(payload)), {}});
                 event_starts_.push_back(pending_.size());
             } else if (en.tag == entry_tag::event_attribute && events_.size() > event_first) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                pending_.push_back(attribute_view{info->key, info->sensitivity, value(en, payload)});
+                pending_.push_back(attribute_view{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)});
+            } else if (en.tag == entry_tag::link) {
+                link_words w;
+                std::memcpy(&w, payload, sizeof w);
+                links_.push_back(link_view{span_context{{w.trace_hi, w.trace_lo}, span_id{w.span},
+                                                        static_cast<std::uint8_t>(w.flags), (w.flags >> 8 & 1) != 0},
+                                           {}, {}});
+            } else if (en.tag == entry_tag::trace_state) {
+                s.trace_state = std::string_view(reinterpret_cast<const char*>(payload), en.aux);
             }
         }
-        s.attributes = std::span<const attribute_view>(attrs_.data() + attr_first, attrs_.size() - attr_first);
+        s.attributes = std::span<const attribute_view>(first, n);
         s.dropped_attributes = dropped;
         s.dropped_events = h.dropped_events;
         dropped_attributes += dropped;
@@ -2843,6 +3359,8 @@ private:
             event_starts_.resize(event_starts_.size() - n_events);
         }
         s.events = std::span<const event_view>(events_.data() + event_first, n_events);
+        s.links = std::span<const link_view>(links_.data() + link_first, links_.size() - link_first);
+        return h.ring.size;
     }
 
     /// Keys are compile-time strings: the same declaration gives the same pointer, so most
@@ -2865,13 +3383,14 @@ private:
     std::unique_ptr<std::byte[]> raw_;  // copies of records; grown, never zero-filled
     std::size_t raw_size_ = 0;
     std::size_t raw_capacity_ = 0;
+    std::size_t records_ = 0;
+    std::vector<run> runs_;
     std::vector<attribute_view> pending_;     // event attributes of the span being decoded
     std::vector<std::size_t> event_starts_;
-    std::vector<std::size_t> offsets_;
-    std::vector<std::uint32_t> threads_;
-    std::vector<span_view> spans_;
+    bounded_buffer<span_view> spans_;
     bounded_buffer<attribute_view> attrs_;
     std::vector<event_view> events_;
+    std::vector<link_view> links_;
     std::vector<value_view> items_;
     std::unordered_map<const char*, std::string> demangled_;
 };
@@ -3072,10 +3591,9 @@ struct worker_state {
         const std::size_t max_batch = options.max_export_batch_size;
         for (auto* r : rings) {
             for (;;) {
-                std::size_t n = r->ring.consume([&](const std::byte* p, std::size_t size) {
-                    if (decoder.size() >= max_batch) return false;
-                    if (!discard) decoder.add(p, size, r->thread_index);
-                    return true;
+                std::size_t room = discard ? SIZE_MAX : max_batch > decoder.size() ? max_batch - decoder.size() : 0;
+                std::size_t n = r->ring.consume_runs(room, [&](const std::byte* p, std::size_t bytes, std::size_t records) {
+                    if (!discard) decoder.add_run(p, bytes, records, r->thread_index);
                 });
                 moved += n;
                 if (discard) disabled_dropped += n;
@@ -3232,6 +3750,8 @@ struct live_pipelines {
     // In the child only the forking thread exists: inherited pipelines are switched off and
     // their methods return at once; a pipeline created in the child works normally.
     static void after_fork_child() {
+        // The child's spans count from a fresh random start: ids must not repeat the parent's.
+        detail::t_state.seq = 0;
         auto& l = get();
         for (auto* w : l.all) {
             w->forked.store(true, std::memory_order_relaxed);
@@ -3562,6 +4082,12 @@ struct owned_event {
     std::vector<owned_attribute> attributes;
 };
 
+struct owned_link {
+    span_context context;
+    std::string trace_state;
+    std::vector<owned_attribute> attributes;
+};
+
 /// An owned copy of a span_view.
 struct owned_span {
     std::string name;
@@ -3574,7 +4100,11 @@ struct owned_span {
     std::string error_type;
     std::vector<owned_attribute> attributes;
     std::vector<owned_event> events;
+    std::string trace_state;
+    std::vector<owned_link> links;
     std::uint32_t dropped_attributes = 0;
+    std::uint32_t dropped_events = 0;
+    std::uint32_t dropped_links = 0;
     std::uint32_t thread = 0;
 
     const owned_attribute* find(std::string_view key) const noexcept {
@@ -3604,7 +4134,11 @@ inline owned_span own(const span_view& s) {
     o.error_type = std::string(s.error_type);
     o.attributes = own(s.attributes);
     for (const auto& e : s.events) o.events.push_back({std::string(e.name), e.time_unix_ns, own(e.attributes)});
+    o.trace_state = std::string(s.trace_state);
+    for (const auto& l : s.links) o.links.push_back({l.context, std::string(l.trace_state), own(l.attributes)});
     o.dropped_attributes = s.dropped_attributes;
+    o.dropped_events = s.dropped_events;
+    o.dropped_links = s.dropped_links;
     o.thread = s.thread;
     return o;
 }

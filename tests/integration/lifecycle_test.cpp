@@ -47,6 +47,12 @@ int wait_bounded(pid_t child, int seconds) {
 TEST_CASE("fork: the child's inherited pipeline is off and never deadlocks; a new one works") {
     fixture f;
     for (int i = 0; i < 100; ++i) { auto s = tacit::start<t::tool_usage>(f.p); }
+    // The id the parent's next span gets; the child must not hand it out again.
+#if TACIT_ENABLED
+    const std::uint64_t parent_next = tacit::detail::span_id_of(tacit::detail::t_state.seq);
+#else
+    const std::uint64_t parent_next = 0;
+#endif
     pid_t child = ::fork();
     if (child == 0) {
         int code = 0;
@@ -64,6 +70,7 @@ TEST_CASE("fork: the child's inherited pipeline is off and never deadlocks; a ne
             { auto s = tacit::start<t::tool_usage>(fresh); }
             fresh.force_flush();
             if (tacit::compiled_in && mem.size() != 1) code = 5;
+            if (tacit::compiled_in && mem.size() == 1 && mem.spans()[0].context.span.value == parent_next) code = 6;
         }
         ::_exit(code);
     }

@@ -2,6 +2,7 @@
 // threads, events, status, content gating, truncation. Built enabled and with TACIT_DISABLE.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -308,4 +309,212 @@ TEST_CASE("sampling: always_off records nothing and its children follow") {
     CHECK(half.size() > 850);
     CHECK(half.size() < 1150);
     for (const auto& s : half) CHECK(tacit::sample_traceidratio(s.context.trace, 0.5));
+}
+
+TEST_CASE("a parent keeps what it recorded before, between and after its children") {
+    fixture f;
+    {
+        auto outer = tacit::start<t::tool_usage>(f.p);
+        outer.set<t::tool_name>("before").set<t::attempts>(1);
+        {
+            auto child = tacit::start<t::agent_run>(f.p);  // the parent's record leaves the ring here
+            child.set<t::tool_name>("child");
+            { auto grandchild = tacit::start<t::client_call>(f.p); }
+        }
+        outer.set<t::cached>(true);
+        { auto second = tacit::start<t::client_call>(f.p); }
+        outer.set<t::score>(2.5).set<t::tool_name>("after");  // a string set again: the last one wins
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 4);
+    const auto* outer = by_name(spans, "tool_usage");
+    const auto* child = by_name(spans, "agent_execution");
+    REQUIRE(outer);
+    REQUIRE(child);
+    CHECK(outer->attributes.size() == 4);
+    CHECK(outer->find("gen_ai.tool.name")->value.s == "after");
+    CHECK(outer->find("crew.tool.attempts")->value.i == 1);
+    CHECK(outer->find("crew.tool.cached")->value.b);
+    CHECK(outer->find("crew.tool.score")->value.d == 2.5);
+    CHECK(child->find("gen_ai.tool.name")->value.s == "child");
+    CHECK(child->parent == outer->context.span);
+    int calls = 0;
+    for (const auto& s : spans) {
+        if (s.name != "llm_call") continue;
+        ++calls;
+        CHECK(s.context.trace == outer->context.trace);
+        CHECK((s.parent == child->context.span || s.parent == outer->context.span));
+    }
+    CHECK(calls == 2);
+}
+
+TEST_CASE("context(), current_context() and the exported ids agree") {
+    fixture f;
+    tacit::span_context root_ctx, child_ctx, current_in_child;
+    {
+        auto root = tacit::start<t::crew_run>(f.p);
+        root_ctx = root.context();
+        CHECK(tacit::current_context().span == root_ctx.span);
+        CHECK(tacit::current_context().trace == root_ctx.trace);
+        {
+            auto child = tacit::start<t::tool_usage>(f.p);
+            child_ctx = child.context();
+            current_in_child = tacit::current_context();
+        }
+        CHECK(tacit::current_context().span == root_ctx.span);  // restored at the child's end
+        CHECK(root.context().valid() == tacit::compiled_in);
+        root.end();
+        CHECK_FALSE(root.context().valid());  // an ended span has no context to hand out
+    }
+    CHECK_FALSE(tacit::current_context().valid());
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        CHECK_FALSE(root_ctx.valid());
+        return;
+    }
+    REQUIRE(spans.size() == 2);
+    const auto* root = by_name(spans, "crew_execution");
+    const auto* child = by_name(spans, "tool_usage");
+    REQUIRE(root);
+    REQUIRE(child);
+    CHECK(root_ctx.valid());
+    CHECK(root->context.span == root_ctx.span);
+    CHECK(root->context.trace == root_ctx.trace);
+    CHECK(child->context.span == child_ctx.span);
+    CHECK(current_in_child.span == child_ctx.span);
+    CHECK(child->parent == root_ctx.span);
+    CHECK(child->context.trace == root_ctx.trace);
+    CHECK_FALSE(root->parent.valid());
+    CHECK(root->context.span != child->context.span);
+}
+
+TEST_CASE("span ids never repeat on a thread and trace ids differ per root") {
+    auto o = fixture::quick();
+    o.ring_bytes = std::size_t{64} << 20;  // room for every span: this is about ids, not drops
+    fixture f(o);
+    const int n = 20000;
+    for (int i = 0; i < n; ++i) {
+        auto s = tacit::start<t::tool_usage>(f.p);
+        s.set<t::attempts>(i);
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == static_cast<std::size_t>(n));
+    std::set<std::uint64_t> ids, traces;
+    for (const auto& s : spans) {
+        CHECK(s.context.span.valid());
+        CHECK(s.context.trace.valid());
+        ids.insert(s.context.span.value);
+        traces.insert(s.context.trace.lo);
+    }
+    CHECK(ids.size() == static_cast<std::size_t>(n));
+    CHECK(traces.size() == static_cast<std::size_t>(n));
+}
+
+TEST_CASE("links and the tracestate arrive with the span") {
+    fixture f;
+    tacit::span_context remote{{0x0af7651916cd43ddull, 0x8448eb211c80319cull}, tacit::span_id{0xb7ad6b7169203331ull}, 1, true};
+    tacit::span_context batch_ctx;
+    {
+        auto batch = tacit::start<t::crew_run>(f.p);
+        batch_ctx = batch.context();
+    }
+    {
+        auto s = tacit::start<t::client_call>(f.p, remote);
+        s.trace_state("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+        s.link(batch_ctx).link(remote).link(tacit::span_context{});  // an invalid context is not linked
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    const auto* s = by_name(spans, "llm_call");
+    REQUIRE(s);
+    CHECK(s->trace_state == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+    REQUIRE(s->links.size() == 2);
+    CHECK(s->links[0].context.trace == batch_ctx.trace);
+    CHECK(s->links[0].context.span == batch_ctx.span);
+    CHECK_FALSE(s->links[0].context.remote);
+    CHECK(s->links[1].context.span == remote.span);
+    CHECK(s->links[1].context.remote);
+    CHECK(s->links[1].context.flags == 1);
+    CHECK(s->dropped_links == 0);
+    CHECK(by_name(spans, "crew_execution")->links.empty());
+}
+
+TEST_CASE("links that do not fit the record are counted") {
+    fixture f;
+    tacit::span_context other{{1, 2}, tacit::span_id{3}, 1, false};
+    { auto s = tacit::start<t::client_call>(f.p); for (int i = 0; i < 100; ++i) s.link(other); }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 1);
+    CHECK(spans[0].links.size() > 10);
+    CHECK(spans[0].links.size() + spans[0].dropped_links == 100);
+}
+
+TEST_CASE("a span moved to a new owner keeps its record, with a child open or not") {
+    fixture f;
+    auto make = [&f](std::int64_t n) {
+        auto s = tacit::start<t::tool_usage>(f.p);
+        s.set<t::attempts>(n);
+        return s;
+    };
+    {
+        auto a = make(1);
+        auto b = std::move(a);  // the ring's reservation changes hands
+        a.set<t::attempts>(99);  // inert after the move
+        b.set<t::tool_name>("moved");
+        auto child = tacit::start<t::client_call>(f.p);
+        auto c = std::move(b);  // moved while a child holds the ring: copied
+        c.set<t::cached>(true);
+    }
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 2);
+    const auto* s = by_name(spans, "tool_usage");
+    REQUIRE(s);
+    CHECK(s->find("crew.tool.attempts")->value.i == 1);
+    CHECK(s->find("gen_ai.tool.name")->value.s == "moved");
+    CHECK(s->find("crew.tool.cached")->value.b);
+    CHECK(by_name(spans, "llm_call")->parent == s->context.span);
+}
+
+TEST_CASE("a span ended on another thread while its own thread waits") {
+    fixture f;
+    std::optional<tacit::span<t::tool_usage>> handed;
+    handed.emplace(tacit::start<t::tool_usage>(f.p));  // its record is this thread's ring reservation
+    handed->set<t::tool_name>("ended elsewhere");
+    std::thread other([&] {
+        handed->set<t::attempts>(2);
+        handed.reset();  // ends on this thread: the record leaves the first thread's ring
+    });
+    other.join();
+    { auto after = tacit::start<t::client_call>(f.p); }  // the first thread's ring works on
+    auto spans = f.flush();
+    if constexpr (!tacit::compiled_in) {
+        CHECK(spans.empty());
+        return;
+    }
+    REQUIRE(spans.size() == 2);
+    const auto* s = by_name(spans, "tool_usage");
+    REQUIRE(s);
+    CHECK(s->find("gen_ai.tool.name")->value.s == "ended elsewhere");
+    CHECK(s->find("crew.tool.attempts")->value.i == 2);
+    CHECK(s->thread != by_name(spans, "llm_call")->thread);
 }

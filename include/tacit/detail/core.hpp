@@ -149,6 +149,9 @@ constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
     return z ^ (z >> 31);
 }
 
+/// splitmix64: the next value of a Weyl sequence, mixed (for ids that are not spans').
+inline std::uint64_t splitmix64(std::uint64_t& x) noexcept { return mix64(x += 0x9E3779B97F4A7C15ull); }
+
 /// The W3C span id of a span's sequence number. Each thread counts from a random start that
 /// leaves at least 2^63 spans before the count could reach zero, so an id is never zero and
 /// never repeats on its thread; the mixing costs the host nothing, since it happens where ids

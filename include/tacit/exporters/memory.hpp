@@ -52,6 +52,12 @@ struct owned_event {
     std::vector<owned_attribute> attributes;
 };
 
+struct owned_link {
+    span_context context;
+    std::string trace_state;
+    std::vector<owned_attribute> attributes;
+};
+
 /// An owned copy of a span_view.
 struct owned_span {
     std::string name;
@@ -64,7 +70,11 @@ struct owned_span {
     std::string error_type;
     std::vector<owned_attribute> attributes;
     std::vector<owned_event> events;
+    std::string trace_state;
+    std::vector<owned_link> links;
     std::uint32_t dropped_attributes = 0;
+    std::uint32_t dropped_events = 0;
+    std::uint32_t dropped_links = 0;
     std::uint32_t thread = 0;
 
     const owned_attribute* find(std::string_view key) const noexcept {
@@ -94,7 +104,11 @@ inline owned_span own(const span_view& s) {
     o.error_type = std::string(s.error_type);
     o.attributes = own(s.attributes);
     for (const auto& e : s.events) o.events.push_back({std::string(e.name), e.time_unix_ns, own(e.attributes)});
+    o.trace_state = std::string(s.trace_state);
+    for (const auto& l : s.links) o.links.push_back({l.context, std::string(l.trace_state), own(l.attributes)});
     o.dropped_attributes = s.dropped_attributes;
+    o.dropped_events = s.dropped_events;
+    o.dropped_links = s.dropped_links;
     o.thread = s.thread;
     return o;
 }
