@@ -1,12 +1,16 @@
-// span_loop N: records exactly N spans (start, four attributes, end) into a pipeline with a
-// discarding exporter, shuts down and prints the pipeline's accounting and the heap
-// allocations the recording thread made while recording spans N/2..N (after warm-up).
-// tools/callgrind_span.sh runs it under callgrind at N and 2N to count instructions per span.
+// span_loop N [off|empty]: records exactly N spans (start, four attributes, end) into a
+// pipeline with a discarding exporter, shuts down and prints the pipeline's accounting and the
+// heap allocations the recording thread made while recording spans N/2..N (after warm-up).
+// With `off`, the same N spans run with recording switched off at run time (OTEL_SDK_DISABLED)
+// and none may be recorded; `empty` runs the loop alone, the baseline the off figure is
+// measured against. tools/callgrind_span.sh runs it under callgrind at N and 2N to count
+// instructions per span.
 #include <atomic>   // the allocation counter
 #include <cstdio>   // std::printf
 #include <cstdlib>  // std::malloc, std::strtoull
 #include <memory>   // the exporter
 #include <new>      // replaceable operator new
+#include <string_view>  // arguments
 
 #include "bench_schema.hpp"
 
@@ -53,11 +57,28 @@ void operator delete[](void* p) noexcept { counted_free(p); }
 void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
 void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
 
+/// The measured loop: N spans, or (Spans = false) the loop's own cost, kept by the compiler.
+/// Returns the thread's allocation count at N/2.
+template <bool Spans>
+[[gnu::noinline]] std::uint64_t loop(tacit::pipeline& p, unsigned long long n) {
+    std::uint64_t allocs_half = 0;
+    for (unsigned long long i = 0; i < n; ++i) {
+        if (i == n / 2) allocs_half = t_allocations;
+        if constexpr (Spans) record_tool_span(p, static_cast<std::int64_t>(i));
+        else asm volatile("" ::: "memory");
+    }
+    return allocs_half;
+}
+
 int main(int argc, char** argv) {
     char* end = nullptr;
-    unsigned long long n = argc == 2 ? std::strtoull(argv[1], &end, 10) : 0;
-    if (argc != 2 || *end != '\0' || n < 2 || n > 100000000ull) {
-        std::fprintf(stderr, "usage: span_loop N   (2 <= N <= 100000000 spans to record)\n");
+    unsigned long long n = argc >= 2 ? std::strtoull(argv[1], &end, 10) : 0;
+    std::string_view mode = argc == 3 ? argv[2] : "";
+    bool off = mode == "off", empty = mode == "empty";
+    if (argc < 2 || argc > 3 || (argc == 3 && !off && !empty) || *end != '\0' || n < 2 || n > 100000000ull) {
+        std::fprintf(stderr,
+                     "usage: span_loop N [off|empty]   (2 <= N <= 100000000 spans; off: switched off at run time;"
+                     " empty: the loop without spans)\n");
         return 2;
     }
     tacit::pipeline_options o;
@@ -70,11 +91,11 @@ int main(int argc, char** argv) {
     tacit::pipeline p{o};
     p.add_exporter(std::make_unique<discard_exporter>());
 
+    // What OTEL_SDK_DISABLED=true does, without the environment watcher undoing it.
+    if (off) tacit::detail::g_off.store(1, std::memory_order_relaxed);
     std::uint64_t allocs_half = 0;
-    for (unsigned long long i = 0; i < n; ++i) {
-        if (i == n / 2) allocs_half = t_allocations;
-        record_tool_span(p, static_cast<std::int64_t>(i));
-    }
+    if (empty) allocs_half = loop<false>(p, n);
+    else allocs_half = loop<true>(p, n);
     std::uint64_t allocs_after = t_allocations - allocs_half;
     p.shutdown(std::chrono::seconds(30));
     auto s = p.stats();
@@ -85,6 +106,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(allocs_after), n - n / 2,
                 static_cast<double>(allocs_after) / static_cast<double>(n - n / 2),
                 static_cast<unsigned long long>(g_allocations.load()));
-    // The accounting must close: every span recorded was delivered (rings hold them all).
+    // The accounting must close: every span recorded was delivered (rings hold them all), or
+    // none was recorded while switched off.
+    if (off || empty) return s.recorded == 0 ? 0 : 1;
     return (s.recorded == n && s.delivered == n) ? 0 : 1;
 }

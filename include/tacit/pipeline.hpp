@@ -393,7 +393,7 @@ struct live_pipelines {
         auto& l = get();
         for (auto* w : l.all) {
             w->forked.store(true, std::memory_order_relaxed);
-            w->core.enabled.store(false, std::memory_order_relaxed);
+            w->core.set_enabled(false);
         }
         release_all(l);
     }
@@ -516,7 +516,7 @@ public:
     bool sharing_content() const noexcept { return state_->core.share_content.load(std::memory_order_relaxed); }
 
     /// Switches this pipeline on or off at run time (one relaxed load per span).
-    void set_enabled(bool on) noexcept { state_->core.enabled.store(on, std::memory_order_relaxed); }
+    void set_enabled(bool on) noexcept { state_->core.set_enabled(on); }
 
     /// Exports everything recorded before the call; false if the timeout ran out first.
     bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) {

@@ -46,7 +46,6 @@ public:
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
     span(span&& o) noexcept {
         core_ = o.core_;
-        live_ = o.live_;
         used_ = o.used_;
         last_entry_ = o.last_entry_;
         id_ = o.id_;
@@ -54,7 +53,6 @@ public:
         ring_ = o.ring_;
         if (o.rec_ == nullptr) {
             rec_ = nullptr;
-            copy_ids(o.buf_.h);
         } else if (ring_ != nullptr) {
             rec_ = o.rec_;  // the reservation changes hands; the record stays where it is
             ring_->open = this;
@@ -62,7 +60,6 @@ public:
             std::memcpy(&buf_, o.rec_, sizeof(detail::record_header) + used_);
             rec_ = &buf_.h;
         }
-        o.live_ = false;
         o.rec_ = nullptr;
         o.ring_ = nullptr;
     }
@@ -77,7 +74,7 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (!core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             constexpr std::size_t slot = Kind::template slot_of<A>;
             constexpr std::uint64_t bit = std::uint64_t{1} << slot;
@@ -162,25 +159,27 @@ public:
     /// This span's place in its trace, for children on other threads or in other processes;
     /// invalid once the span has ended (or when it never started).
     span_context context() const noexcept {
-        if (!live_) return {};
-        const detail::record_header& h = rec_ ? *rec_ : buf_.h;
+        if (rec_ == nullptr) return {};
+        const detail::record_header& h = *rec_;
         return {detail::trace_of(h.trace_hi, h.trace_lo, (h.flags & detail::flag_lazy_trace) != 0),
                 span_id{detail::span_id_of(h.span)}, h.trace_flags, false};
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return live_ && rec_ != nullptr; }
+    bool recording() const noexcept { return rec_ != nullptr && core_ != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
-        if (!live_) return;
-        live_ = false;
+        // rec_ is the one state a guard checks: null once ended, or when it never started
+        // (so a span switched off at run time costs one test here and one in its sets).
+        detail::record_header* h = rec_;
+        if (h == nullptr) return;
+        rec_ = nullptr;
         detail::thread_state& t = detail::t_state;
         // Restore the parent as the thread's current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
         if (t.current.span == id_) t.current = saved_;
-        detail::record_header* h = rec_;
-        if (h == nullptr) return;
+        if (core_ == nullptr) return;  // started, not sampled: its context alone
         h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
@@ -191,15 +190,15 @@ public:
                 r->open = nullptr;
                 r->ring.commit(size);
                 detail::thread_ring::bump(r->pushed);
-                rec_ = nullptr;
                 return;
             }
             // Ended on another thread: the record leaves the starting thread's ring.
-            r->close_open();
-            h = rec_;
+            std::memcpy(&buf_, h, size);
+            h = &buf_.h;
+            ring_ = nullptr;
+            r->open = nullptr;
         }
         publish_copy(t, h, size);
-        rec_ = nullptr;
     }
 
 private:
@@ -211,19 +210,7 @@ private:
     template <span_kind_type K> friend span<K> event(pipeline&) noexcept;
     template <span_kind_type E, span_kind_type K> friend class event_builder;
 
-    span() noexcept {
-        rec_ = nullptr;
-        ring_ = nullptr;
-        live_ = false;
-    }
-
-    void copy_ids(const detail::record_header& from) noexcept {
-        buf_.h.trace_hi = from.trace_hi;
-        buf_.h.trace_lo = from.trace_lo;
-        buf_.h.span = from.span;
-        buf_.h.trace_flags = from.trace_flags;
-        buf_.h.flags = from.flags;
-    }
+    span() noexcept { rec_ = nullptr; }
 
     /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
     /// ring has one producer, and the thread that started it may have exited.
@@ -248,9 +235,11 @@ private:
     /// makes no call and is inlined where the span starts; anything else takes begin_general().
     TACIT_INLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
-        if (TACIT_UNLIKELY(core == nullptr || !core->enabled.load(std::memory_order_relaxed))) return;
+        if (TACIT_UNLIKELY(core == nullptr)) return;
         detail::thread_ring* r = t.slots[0].ring;
-        if (TACIT_UNLIKELY(t.slots[0].uid != core->uid || r->open != nullptr)) return begin_general(core, parent);
+        // No slot matches while recording is off: one compare tests both.
+        if (TACIT_UNLIKELY(t.slots[0].uid != core->recording_uid.load(std::memory_order_relaxed) || r->open != nullptr))
+            return begin_general(core, parent);
         std::byte* p = r->ring.try_reserve_fast(TACIT_RECORD_BYTES);
         if (TACIT_UNLIKELY(p == nullptr)) return begin_general(core, parent);
         placement at;
@@ -261,6 +250,7 @@ private:
     }
 
     TACIT_NOINLINE void begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
+        if (!core->enabled.load(std::memory_order_relaxed)) return;
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(t.seq == 0)) detail::seed_thread(t);  // the thread's first span
         placement at;
@@ -270,6 +260,7 @@ private:
         detail::thread_ring* r = core->ring_for(t);
         r->close_open();
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
+        ring_ = nullptr;
         if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
             if (TACIT_UNLIKELY(r->ring.filling()) && core->worker_sleeping.load(std::memory_order_relaxed))
                 core->ring_the_doorbell();
@@ -328,16 +319,20 @@ private:
         }
         if (lazy) flags |= detail::flag_lazy_trace;
         t.current = {hi, lo, seq, static_cast<std::uint8_t>(sampled ? 1 : 0), lazy};
-        live_ = true;
         id_ = seq;
         at = {{hi, lo, par, tf, lazy}, flags};
         if (TACIT_UNLIKELY(!sampled)) {
-            // Not recording, but its context still propagates.
+            // Not recording, but its context still propagates: the guard's own header holds
+            // it, and sets write there harmlessly.
             buf_.h.trace_hi = hi;
             buf_.h.trace_lo = lo;
             buf_.h.span = seq;
             buf_.h.trace_flags = 0;
             buf_.h.flags = flags;
+            rec_ = &buf_.h;
+            core_ = nullptr;
+            ring_ = nullptr;
+            used_ = slot_bytes;
         }
         return sampled;
     }
@@ -510,7 +505,7 @@ public:
         if constexpr (detail::vet_set<EventKind, A, V>()) {
             if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (!span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
+                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }

@@ -39,12 +39,11 @@ struct span_ref {
 /// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
 /// the record moves into the guard's own buffer and is copied into a ring at its end.
 struct span_storage {
-    record_header* rec_;      // the record being written: in a ring, in buf_, or null when not recording
+    record_header* rec_;      // the record being written: in a ring or in buf_; null once ended or never started
     thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
-    pipeline_core* core_;     // where the record goes
+    pipeline_core* core_;     // where the record goes; null for a span that is not sampled
     std::uint32_t used_;      // bytes of the body written (slots, then the tail)
     std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
-    bool live_;               // started: the thread's current span must be restored at end
     std::uint64_t id_;        // this span's id, to tell whether it is still the thread's current span
     span_ref saved_;          // the thread's current span before this one
     record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
@@ -183,7 +182,18 @@ TACIT_COLD inline void seed_thread(thread_state& t) {
 /// that outlives its pipeline's shutdown timeout can still finish safely.
 struct pipeline_core {
     const std::uint64_t uid = g_next_uid.fetch_add(1, std::memory_order_relaxed);
+    /// uid while recording is on, and while off (pipeline::set_enabled(false), a forked child)
+    /// a value no slot holds (empty slots hold 0): a span's start compares it with its
+    /// thread's slot, so one compare tests both "this thread's ring is at hand" and
+    /// "recording is on".
+    static constexpr std::uint64_t no_uid = ~std::uint64_t{0};
+    std::atomic<std::uint64_t> recording_uid{uid};
     std::atomic<bool> enabled{true};
+
+    void set_enabled(bool on) noexcept {
+        enabled.store(on, std::memory_order_relaxed);
+        recording_uid.store(on ? uid : no_uid, std::memory_order_relaxed);
+    }
     std::atomic<bool> share_content{false};
     /// A span without a sampled parent to follow is recorded when the low 56 bits of its trace
     /// id are at least this (OpenTelemetry's TraceIdRatioBased rule; 0 = always, 2^56 = never).
