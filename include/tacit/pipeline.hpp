@@ -244,6 +244,10 @@ struct worker_state {
 
     std::uint64_t disabled_dropped = 0;
 
+    /// How long after the last span the background thread polls (50 µs naps) before it waits
+    /// for the doorbell or the schedule.
+    static constexpr auto busy_poll = std::chrono::milliseconds(2);
+
     void call_exporters(bool shutdown, std::chrono::steady_clock::time_point deadline) {
         for (auto& e : exporters) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -277,6 +281,7 @@ struct worker_state {
         auto next_env = clock_t::now();
         auto next_tick = clock_t::now();
         auto next_calibration = clock_t::now() + std::chrono::milliseconds(1);
+        auto last_activity = clock_t::time_point{};
         for (;;) {
             std::uint64_t flush_seq;
             bool stopping;
@@ -335,7 +340,13 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved == 0) {
+            if (moved != 0) last_activity = now;
+            if (moved == 0 && now - last_activity < busy_poll) {
+                // Spans arrived a moment ago: more are likely. A short nap keeps the rings
+                // drained without waiting for the doorbell, whose wake-up can take longer
+                // than a producer at full speed needs to fill a ring.
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+            } else if (moved == 0) {
                 std::unique_lock lock(core.wake_mutex);
                 core.worker_sleeping.store(true, std::memory_order_relaxed);
                 auto wait = std::min<clock_t::duration>(std::chrono::milliseconds(50), next_export - clock_t::now());
