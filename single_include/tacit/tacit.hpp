@@ -2987,6 +2987,8 @@ public:
     }
     span& error(error_type) noexcept { return *this; }
     span& ok() noexcept { return *this; }
+    span& link(const span_context&) noexcept { return *this; }
+    span& trace_state(std::string_view) noexcept { return *this; }
     template <span_kind_type EventKind>
     auto event() noexcept;
     span_context context() const noexcept { return {}; }

@@ -570,6 +570,9 @@ TEST_CASE("spans through a real pipeline reach the official decoder") {
     {
         auto crew = tacit::start<p_crew>(p, *remote);
         crew_id = hex16(crew.context().span);
+        crew.trace_state("congo=t61rcWkgMzE");           // the tracestate that came with the parent
+        crew.link(tacit::span_context{{0x0af7651916cd43ddull, 0x8448eb211c80319cull},
+                                      tacit::span_id{0xb7ad6b7169203331ull}, 1, true});  // e.g. the request's producer
         auto tool = tacit::start<p_tool>(p);
         tool_id = hex16(tool.context().span);
         tool.set<p_tool_name>("web_search").set<p_attempts>(2);
@@ -600,6 +603,8 @@ TEST_CASE("spans through a real pipeline reach the official decoder") {
             CHECK(l.find(" trace=4bf92f3577b34da6a3ce929d0e0e4736 ") != std::string::npos);
             CHECK(l.find(" span=" + crew_id + " ") != std::string::npos);
             CHECK(l.find(" parent=00f067aa0ba902b7 ") != std::string::npos);
+            CHECK(l.find(" trace_state=\"congo=t61rcWkgMzE\" ") != std::string::npos);
+            CHECK(l.find(" links=1 ") != std::string::npos);
         }
         if (l.starts_with("span tool_usage ")) {
             tool_seen = true;
@@ -612,6 +617,10 @@ TEST_CASE("spans through a real pipeline reach the official decoder") {
     }
     CHECK(crew_seen);
     CHECK(tool_seen);
+    // The link, as recorded with span.link(): remote bit (0x200) and trace flags in its flags.
+    require_lines(log, {"link crew_execution 0 trace=0af7651916cd43dd8448eb211c80319c span=b7ad6b7169203331 "
+                        "trace_state=\"\" flags=769 dropped_attrs=0"});
+    CHECK(count_lines(log, "link ") == 1);
     CHECK(ex.counters().spans_exported == 2);
     const auto acc = p.exporter_accounting();
     REQUIRE(acc.size() == 1);
