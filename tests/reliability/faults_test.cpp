@@ -17,6 +17,22 @@
 #include "common.hpp"
 #include "process.hpp"
 
+// AddressSanitizer's allocator keeps its own locks and, unlike glibc's malloc, does not take
+// them across fork(): a child that allocates while a parent thread was inside the allocator at
+// the moment of the fork can wait forever (seen here: the child's first allocation blocked in
+// SizeClassAllocator64::GetFromAllocator). Under ASan the forked child therefore checks only
+// the inherited pipeline, which does not allocate; every other build also starts a fresh one.
+#if defined(__SANITIZE_ADDRESS__)
+#define TACIT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TACIT_TEST_ASAN 1
+#endif
+#endif
+#ifndef TACIT_TEST_ASAN
+#define TACIT_TEST_ASAN 0
+#endif
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -345,9 +361,9 @@ TEST_CASE("fork() in the host: the child never deadlocks; inherited pipeline is 
             auto c0 = clock_type::now();
             bool flushed = p.force_flush(2s);
             bool quick = seconds_since(c0) < 0.5;
-            // A pipeline created in the child works normally.
+            // A pipeline created in the child works normally (not under ASan: see the top).
             int code = 0;
-            {
+            if (!TACIT_TEST_ASAN) {
                 tacit::pipeline fresh(rel::quick());
                 auto& m = fresh.emplace_exporter<tacit::memory_exporter>();
                 record(fresh, 100, "child");
