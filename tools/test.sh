@@ -70,6 +70,12 @@ if [ -x tools/callgrind_span.sh ] && [ -x $out/gcc/benchmarks/span_loop ]; then
   if bash tools/callgrind_span.sh $out/gcc/benchmarks/span_loop; then passed=$((passed + 1)); else failed=$((failed + 1)); broken+=(callgrind); fi
 fi
 
+# The figures RELIABILITY.md quotes, as the reliability tests printed them in this run.
+if [ -f $out/gcc/meson-logs/testlog.txt ]; then
+  echo "=== reliability figures (g++ build)"
+  grep -E 'tests/reliability/[a-z_]+\.cpp:[0-9]+: MESSAGE:' $out/gcc/meson-logs/testlog.txt | sed -E 's|.*tests/reliability/||' || true
+fi
+
 echo
 if [ ${#broken[@]} -gt 0 ]; then echo "failed stages: ${broken[*]}"; fi
 echo "tacit: $passed passed, $failed failed"
