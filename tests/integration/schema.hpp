@@ -1,5 +1,6 @@
 // Attributes and span kinds shared by the integration tests.
 #pragma once
+#include <doctest/doctest.h>
 #include <tacit/tacit.hpp>
 
 namespace t {
@@ -40,6 +41,13 @@ struct fixture {
         return mem.spans();
     }
 };
+
+/// Compiled out, nothing is recorded: checks that, and says the test has nothing more to see.
+inline bool nothing_when_compiled_out(const std::vector<tacit::owned_span>& spans) {
+    if (tacit::compiled_in) return false;
+    CHECK(spans.empty());
+    return true;
+}
 
 inline const tacit::owned_span* by_name(const std::vector<tacit::owned_span>& v, std::string_view n) {
     for (const auto& s : v)
