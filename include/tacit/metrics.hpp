@@ -523,6 +523,43 @@ private:
     metrics_registry* registry_;
 };
 
+/// What counter, gauge and histogram share: the label-key checks, their registered family and
+/// the lookup of a series by its label values.
+template <metric_literal... Labels>
+class labelled_family {
+    static_assert(all_label_keys_valid<Labels...>(),
+                  "A tacit metric label key must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
+    static_assert(unique_label_keys<Labels...>(), "A tacit metric names the same label key twice.");
+    static_assert(no_secret_label_keys<Labels...>(),
+                  "A tacit metric label key names a secret (password, token, key, credential...): label values "
+                  "are exported with every scrape, so a secret can never be a label.");
+    static_assert(no_content_label_keys<Labels...>(),
+                  "A tacit metric label key names content (prompt, input, output, message...): content may only "
+                  "travel on spans that opt in to sharing, never in metric labels; count it without the label.");
+
+public:
+    /// Compiled out (TACIT_DISABLE), the keys are still checked but nothing is allocated or registered.
+    labelled_family(metrics_registry& r, std::string_view name, std::string_view help, metric_type t,
+                    const metric_options& opts)
+        : impl_(r, std::string(name), help, t, {std::string(Labels.view())...}, opts, compiled_in) {}
+
+    metric_family& family() noexcept { return impl_.family_; }
+    const metric_family& family() const noexcept { return impl_.family_; }
+
+    /// The series of these label values (one per key); a metric without labels has one.
+    metric_family::index lookup(label_value_for<Labels>... values) noexcept {
+        if constexpr (sizeof...(Labels) == 0) {
+            return 0;
+        } else {
+            const std::string_view v[] = {values...};
+            return impl_.family_.find(v);
+        }
+    }
+
+private:
+    registered_family impl_;
+};
+
 }  // namespace detail
 
 /// A monotonically increasing count. The name must end in `_total`; labels are keys whose
@@ -536,15 +573,6 @@ class counter {
                   "A tacit metric name must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
     static_assert(Name.view().ends_with("_total"),
                   "A tacit counter's name must end in '_total', as Prometheus expects of counters; rename it.");
-    static_assert(detail::all_label_keys_valid<Labels...>(),
-                  "A tacit metric label key must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
-    static_assert(detail::unique_label_keys<Labels...>(), "A tacit metric names the same label key twice.");
-    static_assert(detail::no_secret_label_keys<Labels...>(),
-                  "A tacit metric label key names a secret (password, token, key, credential...): label values "
-                  "are exported with every scrape, so a secret can never be a label.");
-    static_assert(detail::no_content_label_keys<Labels...>(),
-                  "A tacit metric label key names content (prompt, input, output, message...): content may only "
-                  "travel on spans that opt in to sharing, never in metric labels; count it without the label.");
 
 public:
     static constexpr std::string_view name = Name.view();
@@ -552,7 +580,7 @@ public:
     explicit counter(std::string_view help = {}, const metric_options& opts = {})
         : counter(metrics_registry::global(), help, opts) {}
     counter(metrics_registry& r, std::string_view help = {}, const metric_options& opts = {})
-        : impl_(r, std::string(name), help, metric_type::counter, {std::string(Labels.view())...}, opts, compiled_in) {}
+        : impl_(r, name, help, metric_type::counter, opts) {}
 
     /// A series kept by the caller: updates skip the label lookup.
     class series_handle {
@@ -573,29 +601,21 @@ public:
     };
 
     void add(std::uint64_t n, detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (compiled_in) impl_.family_.counter_add(lookup(values...), n);
+        if constexpr (compiled_in) impl_.family().counter_add(impl_.lookup(values...), n);
     }
     void inc(detail::label_value_for<Labels>... values) noexcept { add(1, values...); }
     series_handle series(detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (!compiled_in) return series_handle(&impl_.family_, 0);
-        return series_handle(&impl_.family_, lookup(values...));
+        if constexpr (!compiled_in) return series_handle(&impl_.family(), 0);
+        return series_handle(&impl_.family(), impl_.lookup(values...));
     }
     std::uint64_t value(detail::label_value_for<Labels>... values) noexcept {
         if constexpr (!compiled_in) return 0;
-        return impl_.family_.counter_value(lookup(values...));
+        return impl_.family().counter_value(impl_.lookup(values...));
     }
-    const detail::metric_family& family() const noexcept { return impl_.family_; }
+    const detail::metric_family& family() const noexcept { return impl_.family(); }
 
 private:
-    detail::metric_family::index lookup(detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (sizeof...(Labels) == 0) {
-            return 0;
-        } else {
-            const std::string_view v[] = {values...};
-            return impl_.family_.find(v);
-        }
-    }
-    detail::registered_family impl_;
+    detail::labelled_family<Labels...> impl_;
 };
 
 /// A value that goes up and down (queue depth, ring fill).
@@ -608,15 +628,6 @@ class gauge {
                   "A tacit metric name must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
     static_assert(!Name.view().ends_with("_total"),
                   "A tacit gauge's name must not end in '_total': Prometheus reserves that suffix for counters.");
-    static_assert(detail::all_label_keys_valid<Labels...>(),
-                  "A tacit metric label key must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
-    static_assert(detail::unique_label_keys<Labels...>(), "A tacit metric names the same label key twice.");
-    static_assert(detail::no_secret_label_keys<Labels...>(),
-                  "A tacit metric label key names a secret (password, token, key, credential...): label values "
-                  "are exported with every scrape, so a secret can never be a label.");
-    static_assert(detail::no_content_label_keys<Labels...>(),
-                  "A tacit metric label key names content (prompt, input, output, message...): content may only "
-                  "travel on spans that opt in to sharing, never in metric labels; count it without the label.");
 
 public:
     static constexpr std::string_view name = Name.view();
@@ -624,30 +635,22 @@ public:
     explicit gauge(std::string_view help = {}, const metric_options& opts = {})
         : gauge(metrics_registry::global(), help, opts) {}
     gauge(metrics_registry& r, std::string_view help = {}, const metric_options& opts = {})
-        : impl_(r, std::string(name), help, metric_type::gauge, {std::string(Labels.view())...}, opts, compiled_in) {}
+        : impl_(r, name, help, metric_type::gauge, opts) {}
 
     void set(double v, detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (compiled_in) impl_.family_.gauge_set(lookup(values...), v);
+        if constexpr (compiled_in) impl_.family().gauge_set(impl_.lookup(values...), v);
     }
     void add(double v, detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (compiled_in) impl_.family_.gauge_add(lookup(values...), v);
+        if constexpr (compiled_in) impl_.family().gauge_add(impl_.lookup(values...), v);
     }
     double value(detail::label_value_for<Labels>... values) noexcept {
         if constexpr (!compiled_in) return 0;
-        return impl_.family_.gauge_value(lookup(values...));
+        return impl_.family().gauge_value(impl_.lookup(values...));
     }
-    const detail::metric_family& family() const noexcept { return impl_.family_; }
+    const detail::metric_family& family() const noexcept { return impl_.family(); }
 
 private:
-    detail::metric_family::index lookup(detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (sizeof...(Labels) == 0) {
-            return 0;
-        } else {
-            const std::string_view v[] = {values...};
-            return impl_.family_.find(v);
-        }
-    }
-    detail::registered_family impl_;
+    detail::labelled_family<Labels...> impl_;
 };
 
 /// A distribution in buckets; name it with its unit (`_seconds`, `_bytes`).
@@ -662,17 +665,8 @@ class histogram {
                       !Name.view().ends_with("_count") && !Name.view().ends_with("_sum"),
                   "A tacit histogram's name must not end in _total, _bucket, _count or _sum: Prometheus "
                   "derives those series from it.");
-    static_assert(detail::all_label_keys_valid<Labels...>(),
-                  "A tacit metric label key must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with '__'.");
     static_assert(detail::no_le_label_key<Labels...>(),
                   "A tacit histogram may not have a label named 'le': Prometheus uses it for bucket bounds.");
-    static_assert(detail::unique_label_keys<Labels...>(), "A tacit metric names the same label key twice.");
-    static_assert(detail::no_secret_label_keys<Labels...>(),
-                  "A tacit metric label key names a secret (password, token, key, credential...): label values "
-                  "are exported with every scrape, so a secret can never be a label.");
-    static_assert(detail::no_content_label_keys<Labels...>(),
-                  "A tacit metric label key names content (prompt, input, output, message...): content may only "
-                  "travel on spans that opt in to sharing, never in metric labels; count it without the label.");
 
 public:
     static constexpr std::string_view name = Name.view();
@@ -681,24 +675,16 @@ public:
     explicit histogram(std::string_view help = {}, const metric_options& opts = {})
         : histogram(metrics_registry::global(), help, opts) {}
     histogram(metrics_registry& r, std::string_view help = {}, const metric_options& opts = {})
-        : impl_(r, std::string(name), help, metric_type::histogram, {std::string(Labels.view())...}, opts, compiled_in) {}
+        : impl_(r, name, help, metric_type::histogram, opts) {}
 
     /// NaN is counted in family().nan_observations() and otherwise ignored.
     void observe(double v, detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (compiled_in) impl_.family_.observe(lookup(values...), v);
+        if constexpr (compiled_in) impl_.family().observe(impl_.lookup(values...), v);
     }
-    const detail::metric_family& family() const noexcept { return impl_.family_; }
+    const detail::metric_family& family() const noexcept { return impl_.family(); }
 
 private:
-    detail::metric_family::index lookup(detail::label_value_for<Labels>... values) noexcept {
-        if constexpr (sizeof...(Labels) == 0) {
-            return 0;
-        } else {
-            const std::string_view v[] = {values...};
-            return impl_.family_.find(v);
-        }
-    }
-    detail::registered_family impl_;
+    detail::labelled_family<Labels...> impl_;
 };
 
 }  // namespace tacit::inline TACIT_ABI
