@@ -7,23 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <tacit/crew.hpp>
 #include <tacit/tacit.hpp>
 
-#if __has_include(<tacit/detail/otlp_json.hpp>) && __has_include(<tacit/detail/otlp_proto.hpp>)
-#include <tacit/detail/otlp_json.hpp>
-#include <tacit/detail/otlp_proto.hpp>
-#define CREW_TEST_HAS_OTLP 1
-#else
-#define CREW_TEST_HAS_OTLP 0
-#endif
 #if __has_include(<tacit/exporters/perfetto.hpp>)
 #include <tacit/exporters/perfetto.hpp>
 #define CREW_TEST_HAS_PERFETTO 1
@@ -39,6 +30,7 @@
 #define CREW_TEST_HAS_PROMETHEUS 0
 #endif
 
+#include "canary.hpp"
 #include "sim_runtime.hpp"
 
 namespace {
@@ -56,42 +48,6 @@ const std::string failed_task_output = "CANARY-TOUT2-6c7d";
 const std::vector<std::string> secret_canaries = {
     "SECRET-APIKEY-d00d", "SECRET-BASEURL-f00d", "SECRET-TOOLTOKEN-beef", "SECRET-FCAPIKEY-cafe", "SECRET-ENV-feed",
 };
-
-#if CREW_TEST_HAS_OTLP
-/// Encodes every batch the way the OTLP exporter would put it on the wire (JSON and protobuf).
-class otlp_capture final : public tacit::exporter {
-public:
-    explicit otlp_capture(std::string& out) : out_(out) {}
-    tacit::export_result export_spans(const tacit::export_batch& b) override {
-        tacit::detail::otlp_payload payload{b.resource.attributes, "tacit", TACIT_VERSION_STRING, b.spans};
-        tacit::detail::byte_buffer buf;
-        tacit::detail::encode_json(payload, buf);
-        out_.append(buf.view());
-        tacit::detail::encode_protobuf(payload, buf);
-        out_.append(buf.view());
-        return tacit::export_result::success();
-    }
-
-private:
-    std::string& out_;
-};
-#endif
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string read_all(std::FILE* f) {
-    std::string out;
-    std::rewind(f);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    return out;
-}
 
 void dump_value(std::string& out, const tacit::owned_value& v) {
     out += v.s;
@@ -161,8 +117,8 @@ std::map<std::string, std::string> run_crew(bool share) {
         auto& mem = p.emplace_exporter<tacit::memory_exporter>();
         p.emplace_exporter<tacit::console_exporter>(console);
         p.emplace_exporter<tacit::jsonl_exporter>((dir / "trace.jsonl").string());
-#if CREW_TEST_HAS_OTLP
-        p.emplace_exporter<otlp_capture>(otlp_bytes);
+#if CANARY_HAS_OTLP
+        p.emplace_exporter<canary::otlp_capture>(otlp_bytes);
 #endif
 #if CREW_TEST_HAS_PERFETTO
         p.emplace_exporter<tacit::perfetto_exporter>((dir / "trace.perfetto.json").string());
@@ -201,14 +157,14 @@ std::map<std::string, std::string> run_crew(bool share) {
         out["prometheus"] = tacit::prometheus::render(registry);
 #endif
     }
-    out["console"] = read_all(console);
+    out["console"] = canary::read_all(console);
     std::fclose(console);
-    out["jsonl"] = read_file(dir / "trace.jsonl");
-#if CREW_TEST_HAS_OTLP
+    out["jsonl"] = canary::read_file(dir / "trace.jsonl");
+#if CANARY_HAS_OTLP
     out["otlp"] = otlp_bytes;
 #endif
 #if CREW_TEST_HAS_PERFETTO
-    out["perfetto"] = read_file(dir / "trace.perfetto.json");
+    out["perfetto"] = canary::read_file(dir / "trace.perfetto.json");
 #endif
     std::filesystem::remove_all(dir);
     return out;

@@ -9,8 +9,6 @@
 #include <tacit/exporters/jsonl.hpp>
 #include <tacit/exporters/memory.hpp>
 #include <tacit/exporters/perfetto.hpp>
-#include <tacit/detail/otlp_json.hpp>
-#include <tacit/detail/otlp_proto.hpp>
 #define TACIT_PROMETHEUS_NO_SERVER 1
 #include <tacit/exporters/prometheus.hpp>
 #include <tacit/exporters/span_metrics.hpp>
@@ -22,11 +20,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
+#include "canary.hpp"
 #include "common.hpp"
 #include "process.hpp"
 
@@ -42,31 +39,6 @@ class canary_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
-
-/// Encodes every batch as the OTLP exporter puts it on the wire, JSON and protobuf.
-class otlp_capture final : public tacit::exporter {
-public:
-    explicit otlp_capture(std::string& out) : out_(out) {}
-    tacit::export_result export_spans(const tacit::export_batch& b) override {
-        tacit::detail::otlp_payload payload{b.resource.attributes, "tacit", TACIT_VERSION_STRING, b.spans};
-        tacit::detail::byte_buffer buf;
-        tacit::detail::encode_json(payload, buf);
-        out_.append(buf.view());
-        tacit::detail::encode_protobuf(payload, buf);
-        out_.append(buf.view());
-        return tacit::export_result::success();
-    }
-
-private:
-    std::string& out_;
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string dump(const std::vector<tacit::owned_span>& spans) {
     std::string out;
@@ -114,7 +86,7 @@ std::map<std::string, std::string> run_all(bool share, const std::function<void(
         p.emplace_exporter<tacit::jsonl_exporter>(dir + "/spans.jsonl");
         p.emplace_exporter<tacit::perfetto_exporter>(dir + "/trace.json");
         p.emplace_exporter<tacit::span_metrics_exporter>(registry);
-        p.emplace_exporter<otlp_capture>(otlp);
+        p.emplace_exporter<canary::otlp_capture>(otlp);
 #if TACIT_REL_ELASTIC
         tacit::elastic_options eo;
         eo.file = dir + "/bulk.ndjson";
@@ -127,19 +99,13 @@ std::map<std::string, std::string> run_all(bool share, const std::function<void(
         REQUIRE(p.shutdown(5s));
     }
     std::fflush(console);
-    std::rewind(console);
-    {
-        std::string s;
-        char buf[4096];
-        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, console)) > 0;) s.append(buf, n);
-        out["console"] = s;
-    }
+    out["console"] = canary::read_all(console);
     std::fclose(console);
-    out["jsonl"] = slurp(dir + "/spans.jsonl");
-    out["perfetto"] = slurp(dir + "/trace.json");
+    out["jsonl"] = canary::read_file(dir + "/spans.jsonl");
+    out["perfetto"] = canary::read_file(dir + "/trace.json");
     out["otlp"] = otlp;
 #if TACIT_REL_ELASTIC
-    out["elastic"] = slurp(dir + "/bulk.ndjson");
+    out["elastic"] = canary::read_file(dir + "/bulk.ndjson");
 #endif
     std::filesystem::remove_all(dir);
     return out;
@@ -251,7 +217,7 @@ TEST_CASE("switching off mid-run stops every export: OTEL_SDK_DISABLED, TACIT_DI
         ::unsetenv(var.c_str());
         std::this_thread::sleep_for(300ms);  // back on for the next pipeline
         REQUIRE(p.shutdown(2s));
-        std::string text = slurp(file);
+        std::string text = canary::read_file(file);
         std::remove(file.c_str());
         MESSAGE(var << ": " << before << " spans before, " << (after - before) << " after switching off");
         if constexpr (tacit::compiled_in) {
