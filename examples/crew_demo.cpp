@@ -50,48 +50,17 @@
 
 #include <fmt/format.h>
 
+#include "sim_runtime.hpp"
+
 namespace {
 
-// ---- the runtime's own descriptions (an agent framework would have these already) ----
+// ---- the runtime's own descriptions: the structs are in sim_runtime.hpp (an agent framework
+// would have these already); of its tools tacit reads only the names ----
 
-struct llm_config {
-    std::string model;
-    std::string api_key;  // tacit never reads it
-};
-
-struct demo_agent {
-    std::string role, goal, backstory;
-    bool verbose = false;
-    int max_iter = 15;
-    int max_rpm = 0;
-    int max_retry_limit = 2;
-    bool allow_delegation = false;
-    bool allow_code_execution = false;
-    llm_config llm;
-    const llm_config* function_calling_llm = nullptr;
-    std::vector<std::string> tools;
-};
-
-struct token_usage {
-    std::int64_t input_tokens = 0, output_tokens = 0;
-};
-
-struct demo_task {
-    std::string description, expected_output, output;
-    bool async_execution = false;
-    bool human_input = false;
-    std::vector<std::string> tools;
-    const demo_agent* agent = nullptr;
-    token_usage usage;
-};
-
-struct demo_crew {
-    std::vector<std::unique_ptr<demo_agent>> agents;
-    std::vector<demo_task> tasks;
-    tacit::crew_process process = tacit::crew_process::sequential;
-    bool memory = true;
-    bool share_crew = false;
-};
+const sim::tool_def web_search_tool{"web_search", ""};
+const sim::tool_def scrape_page_tool{"scrape_page", ""};
+const sim::tool_def calculator_tool{"calculator", ""};
+const sim::tool_def python_repl_tool{"python_repl", ""};
 
 // ---- the summary: a small exporter that tallies what it is given ----
 
@@ -246,39 +215,43 @@ private:
     std::mt19937_64 rng_;
 };
 
-demo_crew build_crew(bool share, llm_config& fc) {
-    demo_crew c;
+sim::crew_def build_crew(bool share, sim::llm_config& fc) {
+    sim::crew_def c;
     c.share_crew = share;
-    auto researcher = std::make_unique<demo_agent>();
+    c.memory = true;
+    auto researcher = std::make_unique<sim::agent_def>();
     researcher->role = "Senior research analyst";
     researcher->goal = "Find the three most relevant sources on the topic";
     researcher->backstory = "Spent a decade reading papers nobody else finishes";
-    researcher->llm = {"gpt-4o-mini", "sk-demo-not-a-real-key"};
-    researcher->tools = {"web_search", "scrape_page"};
+    researcher->llm = {"gpt-4o-mini", "sk-demo-not-a-real-key", ""};
+    researcher->max_iter = 15;
+    researcher->tools = {&web_search_tool, &scrape_page_tool};
     researcher->max_rpm = 30;
-    auto analyst = std::make_unique<demo_agent>();
+    auto analyst = std::make_unique<sim::agent_def>();
     analyst->role = "Data analyst";
     analyst->goal = "Check the numbers in the sources";
     analyst->backstory = "Trusts nothing without a spreadsheet";
-    analyst->llm = {"claude-3-5-sonnet", "sk-demo-not-a-real-key"};
-    analyst->tools = {"calculator", "python_repl"};
+    analyst->llm = {"claude-3-5-sonnet", "sk-demo-not-a-real-key", ""};
+    analyst->max_iter = 15;
+    analyst->tools = {&calculator_tool, &python_repl_tool};
     analyst->allow_code_execution = true;
-    auto writer = std::make_unique<demo_agent>();
+    auto writer = std::make_unique<sim::agent_def>();
     writer->role = "Technical writer";
     writer->goal = "Write a one-page brief";
     writer->backstory = "Turns findings into plain words";
-    writer->llm = {"gpt-4o", "sk-demo-not-a-real-key"};
+    writer->llm = {"gpt-4o", "sk-demo-not-a-real-key", ""};
+    writer->max_iter = 15;
     writer->function_calling_llm = &fc;
     writer->allow_delegation = true;
     writer->verbose = true;
 
     c.tasks.resize(4);
     c.tasks[0] = {"Research the topic: {topic}", "A list of sources with one-line summaries", "", false, false,
-                  {"web_search", "scrape_page"}, researcher.get(), {}};
+                  {&web_search_tool, &scrape_page_tool}, researcher.get(), {}};
     c.tasks[1] = {"Verify the figures quoted by the sources", "A table of checked figures", "", false, false,
-                  {"calculator", "python_repl"}, analyst.get(), {}};
+                  {&calculator_tool, &python_repl_tool}, analyst.get(), {}};
     c.tasks[2] = {"Fact-check the summaries against a second search", "Corrections, if any", "", true, false,
-                  {"web_search"}, researcher.get(), {}};
+                  {&web_search_tool}, researcher.get(), {}};
     c.tasks[3] = {"Write the brief", "A one-page brief in Markdown", "", false, true, {}, writer.get(), {}};
     c.agents.push_back(std::move(researcher));
     c.agents.push_back(std::move(analyst));
@@ -286,7 +259,7 @@ demo_crew build_crew(bool share, llm_config& fc) {
     return c;
 }
 
-void run_task(tacit::crew_telemetry& tel, demo_crew& c, demo_task& t, clock_sim& sim) {
+void run_task(tacit::crew_telemetry& tel, sim::crew_def& c, sim::task_def& t, clock_sim& sim) {
     auto span = tel.task_started(c, t);
     const auto& llm = t.agent->llm;
     sim.work(2, 5);  // the agent thinks
@@ -312,7 +285,7 @@ void run_task(tacit::crew_telemetry& tel, demo_crew& c, demo_task& t, clock_sim&
     tel.task_ended(span, t, c);
 }
 
-void run_crew(tacit::crew_telemetry& tel, demo_crew& c, const std::map<std::string, std::string>& inputs, std::uint64_t seed) {
+void run_crew(tacit::crew_telemetry& tel, sim::crew_def& c, const std::map<std::string, std::string>& inputs, std::uint64_t seed) {
     clock_sim sim(seed);
     clock_sim async_sim(seed ^ 0x9e3779b97f4a7c15ull);
     tel.crew_creation(c, inputs);
@@ -387,8 +360,8 @@ int main(int argc, char** argv) {
         extras.push_back("prometheus: not built (needs tacit/exporters/prometheus.hpp and cpp-httplib)");
 #endif
     }
-    llm_config fc{"gpt-4o-mini", "sk-demo-not-a-real-key"};
-    demo_crew c = build_crew(f.share, fc);
+    sim::llm_config fc{"gpt-4o-mini", "sk-demo-not-a-real-key", ""};
+    sim::crew_def c = build_crew(f.share, fc);
     std::map<std::string, std::string> inputs{{"topic", "telemetry in agent frameworks"}};
     auto t0 = std::chrono::steady_clock::now();
     {

@@ -1,6 +1,7 @@
 #pragma once
-// A stand-in for a C++ agent runtime's own structs, as crew_telemetry reads them. Every text
-// field can hold a canary; the LLM and tools also hold secrets, which the facade must never read.
+// A stand-in for a C++ agent runtime's own structs, as crew_telemetry reads them: the crew demo
+// (crew_demo.cpp) runs a crew of these, and so do the crew tests (tests/crew/). Every text field
+// can hold a canary; the LLM and tools also hold secrets, which the facade must never read.
 #include <cstdint>
 #include <memory>
 #include <string>
