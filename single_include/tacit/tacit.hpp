@@ -3613,8 +3613,10 @@ struct worker_state {
 
     std::uint64_t disabled_dropped = 0;
 
-    /// How long after the last span the background thread polls (50 µs naps) before it waits
-    /// for the doorbell or the schedule.
+    /// After a drain that moved at least busy_records (a producer above about a million spans a
+    /// second), the background thread polls in 50 µs naps for busy_poll before it waits for the
+    /// doorbell or the schedule again.
+    static constexpr std::size_t busy_records = 64;
     static constexpr auto busy_poll = std::chrono::milliseconds(2);
 
     void call_exporters(bool shutdown, std::chrono::steady_clock::time_point deadline) {
@@ -3650,7 +3652,7 @@ struct worker_state {
         auto next_env = clock_t::now();
         auto next_tick = clock_t::now();
         auto next_calibration = clock_t::now() + std::chrono::milliseconds(1);
-        auto last_activity = clock_t::time_point{};
+        auto last_busy = clock_t::time_point{};
         for (;;) {
             std::uint64_t flush_seq;
             bool stopping;
@@ -3709,11 +3711,12 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved != 0) last_activity = now;
-            if (moved == 0 && now - last_activity < busy_poll) {
-                // Spans arrived a moment ago: more are likely. A short nap keeps the rings
-                // drained without waiting for the doorbell, whose wake-up can take longer
-                // than a producer at full speed needs to fill a ring.
+            if (moved >= busy_records) last_busy = now;
+            if (moved < busy_records && now - last_busy < busy_poll) {
+                // Spans are arriving fast: a short nap keeps the rings drained without waiting
+                // for the doorbell, whose wake-up can take longer than such a producer needs
+                // to fill a ring. At lower rates the doorbell's slack is ample and the thread
+                // sleeps as before.
                 std::this_thread::sleep_for(std::chrono::microseconds(50));
             } else if (moved == 0) {
                 std::unique_lock lock(core.wake_mutex);
