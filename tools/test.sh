@@ -70,10 +70,16 @@ if [ -x tools/callgrind_span.sh ] && [ -x $out/gcc/benchmarks/span_loop ]; then
   if bash tools/callgrind_span.sh $out/gcc/benchmarks/span_loop; then passed=$((passed + 1)); else failed=$((failed + 1)); broken+=(callgrind); fi
 fi
 
-# The figures RELIABILITY.md quotes, as the reliability tests printed them in this run.
+# The figures RELIABILITY.md quotes, as the reliability tests printed them in this run: the
+# soak's summary and every MESSAGE of the g++ build, and libFuzzer's totals in the clang build.
 if [ -f $out/gcc/meson-logs/testlog.txt ]; then
   echo "=== reliability figures (g++ build)"
-  grep -E 'tests/reliability/[a-z_]+\.cpp:[0-9]+: MESSAGE:' $out/gcc/meson-logs/testlog.txt | sed -E 's|.*tests/reliability/||' || true
+  grep -E '^soak: |tests/reliability/[a-z_]+\.cpp:[0-9]+: MESSAGE:' $out/gcc/meson-logs/testlog.txt | sed -E 's|.*tests/reliability/||' || true
+fi
+if [ -f $out/clang/meson-logs/testlog.txt ]; then
+  echo "=== libFuzzer figures (clang build, ASan+UBSan)"
+  awk '/^test: / {name = $NF} /^Done [0-9]+ runs/ {print name ": " $0} /^stat::peak_rss_mb/ {print name ": peak RSS " $2 " MiB"}' \
+    $out/clang/meson-logs/testlog.txt || true
 fi
 
 echo
