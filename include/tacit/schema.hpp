@@ -22,6 +22,7 @@
 #include "attribute.hpp"
 #include "config.hpp"
 #include "detail/fixed_string.hpp"
+#include "detail/record.hpp"
 #include "exporter.hpp"
 
 namespace tacit::inline TACIT_ABI {
@@ -85,9 +86,8 @@ value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& a
     else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
     else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
     else if constexpr (t == value_type::string)
-        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + static_cast<std::uint32_t>(w),
-                                               static_cast<std::size_t>(w >> 32)));
-    else return arrays.decode(arrays.self, t, static_cast<std::uint32_t>(w >> 32), slots + static_cast<std::uint32_t>(w));
+        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + slot_offset(w), slot_aux(w)));
+    else return arrays.decode(arrays.self, t, slot_aux(w), slots + slot_offset(w));
 }
 
 template <auto& Infos, std::size_t... I>

@@ -174,12 +174,14 @@ public:
         // (so a span switched off at run time costs one test here and one in its sets).
         detail::record_header* h = rec_;
         if (h == nullptr) return;
-        rec_ = nullptr;
         detail::thread_state& t = detail::t_state;
         // Restore the parent as the thread's current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
         if (t.current.span == id_) t.current = saved_;
-        if (core_ == nullptr) return;  // started, not sampled: its context alone
+        if (core_ == nullptr) {  // started, not sampled: its context alone
+            rec_ = nullptr;
+            return;
+        }
         h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
@@ -190,14 +192,14 @@ public:
                 r->open = nullptr;
                 r->ring.commit(size);
                 detail::thread_ring::bump(r->pushed);
+                rec_ = nullptr;
                 return;
             }
             // Ended on another thread: the record leaves the starting thread's ring.
-            std::memcpy(&buf_, h, size);
-            h = &buf_.h;
-            ring_ = nullptr;
-            r->open = nullptr;
+            r->close_open();
+            h = rec_;
         }
+        rec_ = nullptr;
         publish_copy(t, h, size);
     }
 
@@ -220,14 +222,13 @@ private:
         std::byte* p = r->ring.try_reserve(size);
         if (TACIT_UNLIKELY(p == nullptr)) {
             detail::thread_ring::bump(r->dropped_full);
-            if (core_->worker_sleeping.load(std::memory_order_relaxed)) core_->ring_the_doorbell();
+            core_->wake_if_sleeping();
             return;
         }
         std::memcpy(p, h, size);
         r->ring.commit(size);
         detail::thread_ring::bump(r->pushed);
-        if (TACIT_UNLIKELY(r->ring.filling()) && core_->worker_sleeping.load(std::memory_order_relaxed))
-            core_->ring_the_doorbell();
+        if (TACIT_UNLIKELY(r->ring.filling())) core_->wake_if_sleeping();
     }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span". The common
@@ -262,8 +263,7 @@ private:
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
         ring_ = nullptr;
         if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
-            if (TACIT_UNLIKELY(r->ring.filling()) && core->worker_sleeping.load(std::memory_order_relaxed))
-                core->ring_the_doorbell();
+            if (TACIT_UNLIKELY(r->ring.filling())) core->wake_if_sleeping();
             h = reinterpret_cast<detail::record_header*>(p);
             r->open = this;
             ring_ = r;
@@ -354,7 +354,6 @@ private:
 
     static constexpr std::size_t body_size = sizeof(detail::record_buffer::body);
     static constexpr std::size_t slot_bytes = Kind::attribute_count * 8;
-    static constexpr std::size_t fixed_bytes = sizeof(detail::record_header) + slot_bytes;
 
     void put_entry(const void* info, detail::entry_tag tag, value_type type, std::uint32_t aux, std::size_t payload) noexcept {
         detail::entry_header e{info, aux, 0, tag, static_cast<std::uint8_t>(type)};
@@ -400,7 +399,7 @@ private:
             limit = body_size - used_;
         }
         std::size_t n = put_chars(body() + used_, limit, s);
-        std::uint64_t ref = used_ | static_cast<std::uint64_t>(n) << 32;  // a slot_ref
+        std::uint64_t ref = detail::slot_word(used_, n);
         std::memcpy(body() + slot * 8, &ref, 8);
         used_ += static_cast<std::uint32_t>(detail::round8(n));
         return true;
@@ -441,7 +440,7 @@ private:
         }
         std::size_t off = used_;
         std::uint32_t count = put_elements<W>(range, off);
-        detail::slot_ref ref{used_, count};
+        std::uint64_t ref = detail::slot_word(used_, count);
         std::memcpy(body() + slot * 8, &ref, 8);
         used_ = static_cast<std::uint32_t>(off);
         return true;

@@ -617,6 +617,285 @@ inline constexpr bool accepts_value = [] {
 #include <type_traits>  // list membership
 #include <utility>      // std::index_sequence over slots
 
+// ---- include/tacit/detail/record.hpp ----
+/// The fixed layout of a span record as it travels through a ring: a header, one 8-byte slot per
+/// attribute the span kind declares (a presence bit each in the header), then a tail: the
+/// payloads of string and array slots, and entries (ad-hoc attributes, events and their
+/// attributes, links, the tracestate), each a 16-byte header and an 8-byte-aligned payload.
+#include <cstddef>  // std::byte
+#include <cstdint>  // layout
+
+// ---- include/tacit/detail/ring.hpp ----
+/// A bounded single-producer single-consumer ring of variable-length, 8-byte-aligned records.
+/// The producer is one host thread; the consumer is the pipeline's background thread.
+#include <atomic>   // head and tail indices
+#include <cassert>  // debug checks
+#include <cstddef>  // std::byte
+#include <cstdint>  // indices
+#include <cstring>  // std::memcpy
+#include <memory>   // buffer ownership
+
+
+namespace tacit::inline TACIT_ABI::detail {
+
+/// A fixed 64-byte line: std::hardware_destructive_interference_size makes GCC 12 warn.
+inline constexpr std::size_t cache_line = 64;
+
+class spsc_ring {
+public:
+    /// Every record starts with this; a record of kind `skip` pads to the end of the buffer.
+    struct header {
+        std::uint32_t size;  // bytes, including this header, a multiple of 8
+        std::uint32_t kind;  // 0 = skip, anything else is the writer's
+    };
+    static constexpr std::uint32_t skip = 0;
+
+    explicit spsc_ring(std::size_t capacity)
+        : capacity_(round_up_pow2(capacity < 4096 ? 4096 : capacity)),
+          mask_(capacity_ - 1),
+          buffer_(new std::byte[capacity_]) {}
+
+    spsc_ring(const spsc_ring&) = delete;
+    spsc_ring& operator=(const spsc_ring&) = delete;
+
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    // ---- producer side -------------------------------------------------------------------
+
+    /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full. The room
+    /// is the producer's until the next reservation: a reservation that is never committed
+    /// costs nothing, and commit(m) may publish less than was reserved.
+    std::byte* try_reserve(std::size_t n) noexcept {
+        if (std::byte* p = try_reserve_fast(n); TACIT_LIKELY(p != nullptr)) return p;
+        return reserve_slow(n);
+    }
+
+    /// The fast path alone: room below the end of this lap and a quarter of the ring past the
+    /// consumer's last known position, or nullptr when try_reserve() has more to decide.
+    std::byte* try_reserve_fast(std::size_t n) noexcept {
+        return head_local_ + n <= fast_limit_ ? buffer_.get() + (head_local_ & mask_) : nullptr;
+    }
+
+    /// Publishes the first n bytes of the last reservation.
+    void commit(std::size_t n) noexcept {
+        head_local_ += n;
+        // Release: the record's bytes are visible before the index that covers them.
+        head_.store(head_local_, std::memory_order_release);
+    }
+
+    /// True after a reservation found the ring more than a quarter full: time to wake the
+    /// consumer if it sleeps.
+    bool filling() const noexcept { return filling_; }
+
+
+    // ---- consumer side -------------------------------------------------------------------
+
+    /// Calls f(const std::byte* record, std::size_t size) for each published record, in order,
+    /// stopping early when f returns false; frees what was consumed. Returns records consumed.
+    template <class F>
+    std::size_t consume(F&& f) {
+        // Acquire pairs with commit()'s release.
+        std::uint64_t head = head_.load(std::memory_order_acquire);
+        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+        std::size_t n = 0;
+        while (tail != head) {
+            const std::byte* p = buffer_.get() + (tail & mask_);
+            header h;
+            std::memcpy(&h, p, sizeof h);
+            if (h.kind != skip) {
+                if (!f(p, static_cast<std::size_t>(h.size))) break;
+                ++n;
+            }
+            tail += h.size;
+        }
+        // Release: we are done reading these bytes before the producer may overwrite them.
+        tail_.store(tail, std::memory_order_release);
+        return n;
+    }
+
+    /// Hands out up to max_records published records as contiguous runs of whole records:
+    /// sink(const std::byte* run, std::size_t bytes, std::size_t records), at most twice per
+    /// lap of the buffer. Frees what was handed out; returns the records.
+    template <class F>
+    std::size_t consume_runs(std::size_t max_records, F&& sink) {
+        // Acquire pairs with commit()'s release.
+        std::uint64_t head = head_.load(std::memory_order_acquire);
+        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+        std::uint64_t start = tail;
+        std::size_t n = 0, in_run = 0;
+        auto flush = [&](std::uint64_t to) {
+            if (in_run) sink(buffer_.get() + (start & mask_), static_cast<std::size_t>(to - start), in_run);
+            in_run = 0;
+        };
+        while (tail != head && n < max_records) {
+            header h;
+            std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
+            if (h.kind == skip) {
+                flush(tail);
+                tail += h.size;
+                start = tail;
+                continue;
+            }
+            tail += h.size;
+            ++n;
+            ++in_run;
+            if ((tail & mask_) == 0) {  // the run ends with the buffer
+                flush(tail);
+                start = tail;
+            }
+        }
+        flush(tail);
+        // Release: we are done reading these bytes before the producer may overwrite them.
+        tail_.store(tail, std::memory_order_release);
+        return n;
+    }
+
+    /// Bytes published and not yet consumed (approximate when called concurrently).
+    std::size_t used() const noexcept {
+        return static_cast<std::size_t>(head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire));
+    }
+
+private:
+    TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
+        // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
+        tail_cache_ = tail_.load(std::memory_order_acquire);
+        std::size_t pos = head_local_ & mask_;
+        std::size_t contiguous = capacity_ - pos;
+        std::size_t need = contiguous < n ? contiguous + n : n;
+        if (head_local_ + need - tail_cache_ > capacity_) {
+            filling_ = true;
+            fast_limit_ = 0;  // full: every reservation asks again
+            return nullptr;
+        }
+        if (contiguous < n) {
+            // Pad to the end of the buffer; the pad is published with the next commit.
+            header pad{static_cast<std::uint32_t>(contiguous), skip};
+            std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
+            head_local_ += contiguous;
+            pos = 0;
+        }
+        std::uint64_t lap_end = (head_local_ & ~static_cast<std::uint64_t>(mask_)) + capacity_;
+        std::uint64_t quarter = tail_cache_ + capacity_ / 4;
+        filling_ = head_local_ + n > quarter;
+        fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
+        return buffer_.get() + pos;
+    }
+
+    static std::size_t round_up_pow2(std::size_t v) noexcept {
+        std::size_t p = 1;
+        while (p < v) p <<= 1;
+        return p;
+    }
+
+    // Each index on its own line with the other side's cached copy, so the two threads never
+    // write to the same cache line.
+    alignas(cache_line) std::atomic<std::uint64_t> head_{0};
+    std::uint64_t head_local_ = 0;     // producer: head_ plus a pad written by the last reservation
+    std::uint64_t fast_limit_ = 0;     // producer: reservations ending below this need no check
+    std::uint64_t tail_cache_ = 0;     // producer's copy of tail_
+    bool filling_ = false;             // producer: the last slow reservation found the ring filling
+    alignas(cache_line) std::atomic<std::uint64_t> tail_{0};
+    alignas(cache_line) const std::size_t capacity_;
+    const std::size_t mask_;
+    std::unique_ptr<std::byte[]> buffer_;
+};
+
+static_assert(sizeof(spsc_ring::header) == 8, "A ring record header is two 32-bit words.");
+
+}  // namespace tacit::inline TACIT_ABI::detail
+
+
+namespace tacit::inline TACIT_ABI::detail {
+
+struct kind_info;
+struct attribute_info;
+
+inline constexpr std::uint32_t record_span = 1;
+
+/// Flags in record_header::flags.
+inline constexpr std::uint8_t flag_parent_remote = 1;
+inline constexpr std::uint8_t flag_error_mangled = 4;
+inline constexpr std::uint8_t flag_lazy_trace = 8;    // trace_hi is the root span's sequence number
+inline constexpr std::uint8_t flag_lazy_parent = 16;  // parent is a sequence number of this thread
+inline constexpr std::uint8_t flag_dropped_links = 32;  // dropped_links is set
+
+struct record_header {
+    spsc_ring::header ring;       // size and kind (record_span)
+    const kind_info* kind;        // name, role and slot table, static storage
+    std::uint64_t trace_hi;       // with flag_lazy_trace: the root's sequence number (see span_id_of)
+    std::uint64_t trace_lo;
+    std::uint64_t span;           // the span's sequence number on its thread
+    std::uint64_t parent;         // an id, or with flag_lazy_parent a sequence number; 0: none
+    std::uint64_t start_tick;
+    std::uint64_t end_tick;
+    std::uint64_t present;        // bit i: slot i holds a value
+    // The one word the span guard writes at start: flags and trace_flags, everything else zero.
+    std::uint8_t status;          // status_code
+    std::uint8_t flags;
+    std::uint8_t trace_flags;
+    std::uint8_t entries;         // tail entries written
+    std::uint16_t dropped_attributes;
+    std::uint8_t dropped_events;  // saturates at 255
+    std::uint8_t truncated;       // strings cut to fit; saturates at 255
+    // Written with the status by span.error(), and read only when the status is error.
+    const char* error_type;       // static storage (a literal or a type name)
+    std::uint16_t error_len;
+    std::uint16_t first_entry;    // read only when entries > 0: the first tail entry's offset in the body
+    std::uint32_t dropped_links;  // read only with flag_dropped_links (links that did not fit)
+};
+
+enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3, link = 5, trace_state = 6 };
+
+/// A slot of a string or array attribute holds where its payload lies in the tail: the offset
+/// from the start of the slots in the low half, the string's length or the array's element
+/// count in the high half.
+constexpr std::uint64_t slot_word(std::uint32_t offset, std::uint64_t aux) noexcept { return offset | aux << 32; }
+constexpr std::uint32_t slot_offset(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word); }
+constexpr std::uint32_t slot_aux(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word >> 32); }
+
+/// A link entry's payload: the linked span's context (flags: W3C trace flags, bit 8 remote).
+struct link_words {
+    std::uint64_t trace_hi;
+    std::uint64_t trace_lo;
+    std::uint64_t span;
+    std::uint64_t flags;
+};
+
+/// Entries are chained (strings and arrays of slots lie between them), from the header's
+/// first_entry; each names the offset of the next one in the body.
+struct entry_header {
+    const void* info;             // attribute_info* or, for events, kind_info*
+    std::uint32_t aux;            // string length or array element count
+    std::uint16_t next;           // the next entry's offset in the body (the last one's: 0)
+    entry_tag tag;
+    std::uint8_t type;            // value_type
+};
+
+static_assert(sizeof(record_header) == 96, "The record header layout is part of the ring protocol; keep it 8-byte aligned and change the consumer with it.");
+static_assert(sizeof(entry_header) == 16, "An entry header is two 8-byte words.");
+static_assert(TACIT_RECORD_BYTES >= 1024 && TACIT_RECORD_BYTES % 8 == 0 && TACIT_RECORD_BYTES <= 4096,
+              "TACIT_RECORD_BYTES must be a multiple of 8 from 1024 to 4096 (a kind's 64 slots take 512; entry counts fit a byte).");
+static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");
+
+constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+/// The header's word of flags and counts as a span starts.
+constexpr std::uint64_t start_word(std::uint8_t flags, std::uint8_t trace_flags) noexcept {
+    return static_cast<std::uint64_t>(flags) << 8 | static_cast<std::uint64_t>(trace_flags) << 16;
+}
+
+/// Adds one to a saturating byte counter.
+constexpr void bump_saturating(std::uint8_t& c) noexcept { c = static_cast<std::uint8_t>(c + (c != 255)); }
+
+/// A record as the span guard builds it on the host's stack before copying it into a ring:
+/// body holds the kind's slots, then the tail.
+struct record_buffer {
+    record_header h;
+    std::byte body[TACIT_RECORD_BYTES - sizeof(record_header)];
+};
+
+}  // namespace tacit::inline TACIT_ABI::detail
+
 // ---- include/tacit/exporter.hpp ----
 /// The exporter interface: a batch of read-only span views in, a result out. Exporters run
 /// only on the pipeline's background thread, one call at a time, never on the host's threads.
@@ -844,9 +1123,8 @@ value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& a
     else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
     else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
     else if constexpr (t == value_type::string)
-        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + static_cast<std::uint32_t>(w),
-                                               static_cast<std::size_t>(w >> 32)));
-    else return arrays.decode(arrays.self, t, static_cast<std::uint32_t>(w >> 32), slots + static_cast<std::uint32_t>(w));
+        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + slot_offset(w), slot_aux(w)));
+    else return arrays.decode(arrays.self, t, slot_aux(w), slots + slot_offset(w));
 }
 
 template <auto& Infos, std::size_t... I>
@@ -1666,288 +1944,6 @@ private:
 #include <thread>              // thread ids for seeding
 #include <vector>              // the ring registry
 
-// ---- include/tacit/detail/record.hpp ----
-/// The fixed layout of a span record as it travels through a ring: a header, one 8-byte slot per
-/// attribute the span kind declares (a presence bit each in the header), then a tail: the
-/// payloads of string and array slots, and entries (ad-hoc attributes, events and their
-/// attributes, links, the tracestate), each a 16-byte header and an 8-byte-aligned payload.
-#include <cstddef>  // std::byte
-#include <cstdint>  // layout
-
-// ---- include/tacit/detail/ring.hpp ----
-/// A bounded single-producer single-consumer ring of variable-length, 8-byte-aligned records.
-/// The producer is one host thread; the consumer is the pipeline's background thread.
-#include <atomic>   // head and tail indices
-#include <cassert>  // debug checks
-#include <cstddef>  // std::byte
-#include <cstdint>  // indices
-#include <cstring>  // std::memcpy
-#include <memory>   // buffer ownership
-
-
-namespace tacit::inline TACIT_ABI::detail {
-
-/// A fixed 64-byte line: std::hardware_destructive_interference_size makes GCC 12 warn.
-inline constexpr std::size_t cache_line = 64;
-
-class spsc_ring {
-public:
-    /// Every record starts with this; a record of kind `skip` pads to the end of the buffer.
-    struct header {
-        std::uint32_t size;  // bytes, including this header, a multiple of 8
-        std::uint32_t kind;  // 0 = skip, anything else is the writer's
-    };
-    static constexpr std::uint32_t skip = 0;
-
-    explicit spsc_ring(std::size_t capacity)
-        : capacity_(round_up_pow2(capacity < 4096 ? 4096 : capacity)),
-          mask_(capacity_ - 1),
-          buffer_(new std::byte[capacity_]) {}
-
-    spsc_ring(const spsc_ring&) = delete;
-    spsc_ring& operator=(const spsc_ring&) = delete;
-
-    std::size_t capacity() const noexcept { return capacity_; }
-
-    // ---- producer side -------------------------------------------------------------------
-
-    /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full. The room
-    /// is the producer's until the next reservation: a reservation that is never committed
-    /// costs nothing, and commit(m) may publish less than was reserved.
-    std::byte* try_reserve(std::size_t n) noexcept {
-        if (std::byte* p = try_reserve_fast(n); TACIT_LIKELY(p != nullptr)) return p;
-        return reserve_slow(n);
-    }
-
-    /// The fast path alone: room below the end of this lap and a quarter of the ring past the
-    /// consumer's last known position, or nullptr when try_reserve() has more to decide.
-    std::byte* try_reserve_fast(std::size_t n) noexcept {
-        return head_local_ + n <= fast_limit_ ? buffer_.get() + (head_local_ & mask_) : nullptr;
-    }
-
-    /// Publishes the first n bytes of the last reservation.
-    void commit(std::size_t n) noexcept {
-        head_local_ += n;
-        // Release: the record's bytes are visible before the index that covers them.
-        head_.store(head_local_, std::memory_order_release);
-    }
-
-    /// True after a reservation found the ring more than a quarter full: time to wake the
-    /// consumer if it sleeps.
-    bool filling() const noexcept { return filling_; }
-
-    /// Bytes in use as the producer last saw them (over-estimates while the consumer catches up).
-    std::size_t producer_fill() const noexcept { return static_cast<std::size_t>(head_local_ - tail_cache_); }
-
-    // ---- consumer side -------------------------------------------------------------------
-
-    /// Calls f(const std::byte* record, std::size_t size) for each published record, in order,
-    /// stopping early when f returns false; frees what was consumed. Returns records consumed.
-    template <class F>
-    std::size_t consume(F&& f) {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        std::size_t n = 0;
-        while (tail != head) {
-            const std::byte* p = buffer_.get() + (tail & mask_);
-            header h;
-            std::memcpy(&h, p, sizeof h);
-            if (h.kind != skip) {
-                if (!f(p, static_cast<std::size_t>(h.size))) break;
-                ++n;
-            }
-            tail += h.size;
-        }
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
-        return n;
-    }
-
-    /// Hands out up to max_records published records as contiguous runs of whole records:
-    /// sink(const std::byte* run, std::size_t bytes, std::size_t records), at most twice per
-    /// lap of the buffer. Frees what was handed out; returns the records.
-    template <class F>
-    std::size_t consume_runs(std::size_t max_records, F&& sink) {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        std::uint64_t start = tail;
-        std::size_t n = 0, in_run = 0;
-        auto flush = [&](std::uint64_t to) {
-            if (in_run) sink(buffer_.get() + (start & mask_), static_cast<std::size_t>(to - start), in_run);
-            in_run = 0;
-        };
-        while (tail != head && n < max_records) {
-            header h;
-            std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
-            if (h.kind == skip) {
-                flush(tail);
-                tail += h.size;
-                start = tail;
-                continue;
-            }
-            tail += h.size;
-            ++n;
-            ++in_run;
-            if ((tail & mask_) == 0) {  // the run ends with the buffer
-                flush(tail);
-                start = tail;
-            }
-        }
-        flush(tail);
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
-        return n;
-    }
-
-    /// Bytes published and not yet consumed (approximate when called concurrently).
-    std::size_t used() const noexcept {
-        return static_cast<std::size_t>(head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire));
-    }
-
-private:
-    TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
-        // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
-        tail_cache_ = tail_.load(std::memory_order_acquire);
-        std::size_t pos = head_local_ & mask_;
-        std::size_t contiguous = capacity_ - pos;
-        std::size_t need = contiguous < n ? contiguous + n : n;
-        if (head_local_ + need - tail_cache_ > capacity_) {
-            filling_ = true;
-            fast_limit_ = 0;  // full: every reservation asks again
-            return nullptr;
-        }
-        if (contiguous < n) {
-            // Pad to the end of the buffer; the pad is published with the next commit.
-            header pad{static_cast<std::uint32_t>(contiguous), skip};
-            std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
-            head_local_ += contiguous;
-            pos = 0;
-        }
-        std::uint64_t lap_end = (head_local_ & ~static_cast<std::uint64_t>(mask_)) + capacity_;
-        std::uint64_t quarter = tail_cache_ + capacity_ / 4;
-        filling_ = head_local_ + n > quarter;
-        fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
-        return buffer_.get() + pos;
-    }
-
-    static std::size_t round_up_pow2(std::size_t v) noexcept {
-        std::size_t p = 1;
-        while (p < v) p <<= 1;
-        return p;
-    }
-
-    // Each index on its own line with the other side's cached copy, so the two threads never
-    // write to the same cache line.
-    alignas(cache_line) std::atomic<std::uint64_t> head_{0};
-    std::uint64_t head_local_ = 0;     // producer: head_ plus a pad written by the last reservation
-    std::uint64_t fast_limit_ = 0;     // producer: reservations ending below this need no check
-    std::uint64_t tail_cache_ = 0;     // producer's copy of tail_
-    bool filling_ = false;             // producer: the last slow reservation found the ring filling
-    alignas(cache_line) std::atomic<std::uint64_t> tail_{0};
-    alignas(cache_line) const std::size_t capacity_;
-    const std::size_t mask_;
-    std::unique_ptr<std::byte[]> buffer_;
-};
-
-static_assert(sizeof(spsc_ring::header) == 8, "A ring record header is two 32-bit words.");
-
-}  // namespace tacit::inline TACIT_ABI::detail
-
-
-namespace tacit::inline TACIT_ABI::detail {
-
-struct kind_info;
-struct attribute_info;
-
-inline constexpr std::uint32_t record_span = 1;
-
-/// Flags in record_header::flags.
-inline constexpr std::uint8_t flag_parent_remote = 1;
-inline constexpr std::uint8_t flag_error_mangled = 4;
-inline constexpr std::uint8_t flag_lazy_trace = 8;    // trace_hi is the root span's sequence number
-inline constexpr std::uint8_t flag_lazy_parent = 16;  // parent is a sequence number of this thread
-inline constexpr std::uint8_t flag_dropped_links = 32;  // dropped_links is set
-
-struct record_header {
-    spsc_ring::header ring;       // size and kind (record_span)
-    const kind_info* kind;        // name, role and slot table, static storage
-    std::uint64_t trace_hi;       // with flag_lazy_trace: the root's sequence number (see span_id_of)
-    std::uint64_t trace_lo;
-    std::uint64_t span;           // the span's sequence number on its thread
-    std::uint64_t parent;         // an id, or with flag_lazy_parent a sequence number; 0: none
-    std::uint64_t start_tick;
-    std::uint64_t end_tick;
-    std::uint64_t present;        // bit i: slot i holds a value
-    // The one word the span guard writes at start: flags and trace_flags, everything else zero.
-    std::uint8_t status;          // status_code
-    std::uint8_t flags;
-    std::uint8_t trace_flags;
-    std::uint8_t entries;         // tail entries written
-    std::uint16_t dropped_attributes;
-    std::uint8_t dropped_events;  // saturates at 255
-    std::uint8_t truncated;       // strings cut to fit; saturates at 255
-    // Written with the status by span.error(), and read only when the status is error.
-    const char* error_type;       // static storage (a literal or a type name)
-    std::uint16_t error_len;
-    std::uint16_t first_entry;    // read only when entries > 0: the first tail entry's offset in the body
-    std::uint32_t dropped_links;  // read only with flag_dropped_links (links that did not fit)
-};
-
-enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3, slot_value = 4, link = 5, trace_state = 6 };
-
-/// A slot of a string or array attribute holds where its payload lies in the tail (written as
-/// one word, offset in the low half: the layout is little-endian's).
-struct slot_ref {
-    std::uint32_t offset;         // from the start of the slots, in bytes
-    std::uint32_t aux;            // string length or array element count
-};
-
-/// A link entry's payload: the linked span's context (flags: W3C trace flags, bit 8 remote).
-struct link_words {
-    std::uint64_t trace_hi;
-    std::uint64_t trace_lo;
-    std::uint64_t span;
-    std::uint64_t flags;
-};
-
-/// Entries are chained (strings and arrays of slots lie between them), from the header's
-/// first_entry; each names the offset of the next one in the body.
-struct entry_header {
-    const void* info;             // attribute_info* or, for events, kind_info*
-    std::uint32_t aux;            // string length or array element count
-    std::uint16_t next;           // the next entry's offset in the body (the last one's: 0)
-    entry_tag tag;
-    std::uint8_t type;            // value_type
-};
-
-static_assert(sizeof(record_header) == 96, "The record header layout is part of the ring protocol; keep it 8-byte aligned and change the consumer with it.");
-static_assert(sizeof(entry_header) == 16, "An entry header is two 8-byte words.");
-static_assert(sizeof(slot_ref) == 8, "A slot is one 8-byte word.");
-static_assert(TACIT_RECORD_BYTES >= 1024 && TACIT_RECORD_BYTES % 8 == 0 && TACIT_RECORD_BYTES <= 4096,
-              "TACIT_RECORD_BYTES must be a multiple of 8 from 1024 to 4096 (a kind's 64 slots take 512; entry counts fit a byte).");
-static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");
-
-constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
-
-/// The header's word of flags and counts as a span starts.
-constexpr std::uint64_t start_word(std::uint8_t flags, std::uint8_t trace_flags) noexcept {
-    return static_cast<std::uint64_t>(flags) << 8 | static_cast<std::uint64_t>(trace_flags) << 16;
-}
-
-/// Adds one to a saturating byte counter.
-constexpr void bump_saturating(std::uint8_t& c) noexcept { c = static_cast<std::uint8_t>(c + (c != 255)); }
-
-/// A record as the span guard builds it on the host's stack before copying it into a ring:
-/// body holds the kind's slots, then the tail.
-struct record_buffer {
-    record_header h;
-    std::byte body[TACIT_RECORD_BYTES - sizeof(record_header)];
-};
-
-}  // namespace tacit::inline TACIT_ABI::detail
-
 
 namespace tacit::inline TACIT_ABI::detail {
 
@@ -2179,6 +2175,11 @@ struct pipeline_core {
         for (int i = 1; i < thread_slots; ++i)
             if (t.slots[i].uid == uid) return t.slots[i].ring;
         return attach_thread(t);
+    }
+
+    /// Wakes the background thread if it sleeps (a full or filling ring).
+    void wake_if_sleeping() noexcept {
+        if (worker_sleeping.load(std::memory_order_relaxed)) ring_the_doorbell();
     }
 
     TACIT_COLD void ring_the_doorbell() noexcept {
@@ -2548,12 +2549,14 @@ public:
         // (so a span switched off at run time costs one test here and one in its sets).
         detail::record_header* h = rec_;
         if (h == nullptr) return;
-        rec_ = nullptr;
         detail::thread_state& t = detail::t_state;
         // Restore the parent as the thread's current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
         if (t.current.span == id_) t.current = saved_;
-        if (core_ == nullptr) return;  // started, not sampled: its context alone
+        if (core_ == nullptr) {  // started, not sampled: its context alone
+            rec_ = nullptr;
+            return;
+        }
         h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
@@ -2564,14 +2567,14 @@ public:
                 r->open = nullptr;
                 r->ring.commit(size);
                 detail::thread_ring::bump(r->pushed);
+                rec_ = nullptr;
                 return;
             }
             // Ended on another thread: the record leaves the starting thread's ring.
-            std::memcpy(&buf_, h, size);
-            h = &buf_.h;
-            ring_ = nullptr;
-            r->open = nullptr;
+            r->close_open();
+            h = rec_;
         }
+        rec_ = nullptr;
         publish_copy(t, h, size);
     }
 
@@ -2594,14 +2597,13 @@ private:
         std::byte* p = r->ring.try_reserve(size);
         if (TACIT_UNLIKELY(p == nullptr)) {
             detail::thread_ring::bump(r->dropped_full);
-            if (core_->worker_sleeping.load(std::memory_order_relaxed)) core_->ring_the_doorbell();
+            core_->wake_if_sleeping();
             return;
         }
         std::memcpy(p, h, size);
         r->ring.commit(size);
         detail::thread_ring::bump(r->pushed);
-        if (TACIT_UNLIKELY(r->ring.filling()) && core_->worker_sleeping.load(std::memory_order_relaxed))
-            core_->ring_the_doorbell();
+        if (TACIT_UNLIKELY(r->ring.filling())) core_->wake_if_sleeping();
     }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span". The common
@@ -2636,8 +2638,7 @@ private:
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
         ring_ = nullptr;
         if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
-            if (TACIT_UNLIKELY(r->ring.filling()) && core->worker_sleeping.load(std::memory_order_relaxed))
-                core->ring_the_doorbell();
+            if (TACIT_UNLIKELY(r->ring.filling())) core->wake_if_sleeping();
             h = reinterpret_cast<detail::record_header*>(p);
             r->open = this;
             ring_ = r;
@@ -2728,7 +2729,6 @@ private:
 
     static constexpr std::size_t body_size = sizeof(detail::record_buffer::body);
     static constexpr std::size_t slot_bytes = Kind::attribute_count * 8;
-    static constexpr std::size_t fixed_bytes = sizeof(detail::record_header) + slot_bytes;
 
     void put_entry(const void* info, detail::entry_tag tag, value_type type, std::uint32_t aux, std::size_t payload) noexcept {
         detail::entry_header e{info, aux, 0, tag, static_cast<std::uint8_t>(type)};
@@ -2774,7 +2774,7 @@ private:
             limit = body_size - used_;
         }
         std::size_t n = put_chars(body() + used_, limit, s);
-        std::uint64_t ref = used_ | static_cast<std::uint64_t>(n) << 32;  // a slot_ref
+        std::uint64_t ref = detail::slot_word(used_, n);
         std::memcpy(body() + slot * 8, &ref, 8);
         used_ += static_cast<std::uint32_t>(detail::round8(n));
         return true;
@@ -2815,7 +2815,7 @@ private:
         }
         std::size_t off = used_;
         std::uint32_t count = put_elements<W>(range, off);
-        detail::slot_ref ref{used_, count};
+        std::uint64_t ref = detail::slot_word(used_, count);
         std::memcpy(body() + slot * 8, &ref, 8);
         used_ = static_cast<std::uint32_t>(off);
         return true;
@@ -3142,8 +3142,6 @@ public:
         runs_.push_back({at, records, thread});
     }
 
-    /// Copies one record.
-    void add(const std::byte* record, std::size_t size, std::uint32_t thread) { add_run(record, size, 1, thread); }
 
     /// Views of every record added since clear(); valid until the next add() or clear().
     std::span<const span_view> build(const tick_converter& clock) {

@@ -248,6 +248,11 @@ struct pipeline_core {
         return attach_thread(t);
     }
 
+    /// Wakes the background thread if it sleeps (a full or filling ring).
+    void wake_if_sleeping() noexcept {
+        if (worker_sleeping.load(std::memory_order_relaxed)) ring_the_doorbell();
+    }
+
     TACIT_COLD void ring_the_doorbell() noexcept {
         worker_sleeping.store(false, std::memory_order_relaxed);
         wake.notify_one();

@@ -80,8 +80,6 @@ public:
         runs_.push_back({at, records, thread});
     }
 
-    /// Copies one record.
-    void add(const std::byte* record, std::size_t size, std::uint32_t thread) { add_run(record, size, 1, thread); }
 
     /// Views of every record added since clear(); valid until the next add() or clear().
     std::span<const span_view> build(const tick_converter& clock) {

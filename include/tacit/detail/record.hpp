@@ -49,14 +49,14 @@ struct record_header {
     std::uint32_t dropped_links;  // read only with flag_dropped_links (links that did not fit)
 };
 
-enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3, slot_value = 4, link = 5, trace_state = 6 };
+enum class entry_tag : std::uint8_t { attribute = 1, event = 2, event_attribute = 3, link = 5, trace_state = 6 };
 
-/// A slot of a string or array attribute holds where its payload lies in the tail (written as
-/// one word, offset in the low half: the layout is little-endian's).
-struct slot_ref {
-    std::uint32_t offset;         // from the start of the slots, in bytes
-    std::uint32_t aux;            // string length or array element count
-};
+/// A slot of a string or array attribute holds where its payload lies in the tail: the offset
+/// from the start of the slots in the low half, the string's length or the array's element
+/// count in the high half.
+constexpr std::uint64_t slot_word(std::uint32_t offset, std::uint64_t aux) noexcept { return offset | aux << 32; }
+constexpr std::uint32_t slot_offset(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word); }
+constexpr std::uint32_t slot_aux(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word >> 32); }
 
 /// A link entry's payload: the linked span's context (flags: W3C trace flags, bit 8 remote).
 struct link_words {
@@ -78,7 +78,6 @@ struct entry_header {
 
 static_assert(sizeof(record_header) == 96, "The record header layout is part of the ring protocol; keep it 8-byte aligned and change the consumer with it.");
 static_assert(sizeof(entry_header) == 16, "An entry header is two 8-byte words.");
-static_assert(sizeof(slot_ref) == 8, "A slot is one 8-byte word.");
 static_assert(TACIT_RECORD_BYTES >= 1024 && TACIT_RECORD_BYTES % 8 == 0 && TACIT_RECORD_BYTES <= 4096,
               "TACIT_RECORD_BYTES must be a multiple of 8 from 1024 to 4096 (a kind's 64 slots take 512; entry counts fit a byte).");
 static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");

@@ -61,8 +61,6 @@ public:
     /// consumer if it sleeps.
     bool filling() const noexcept { return filling_; }
 
-    /// Bytes in use as the producer last saw them (over-estimates while the consumer catches up).
-    std::size_t producer_fill() const noexcept { return static_cast<std::size_t>(head_local_ - tail_cache_); }
 
     // ---- consumer side -------------------------------------------------------------------
 
