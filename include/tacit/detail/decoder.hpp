@@ -214,9 +214,9 @@ private:
         }
         attrs_.grow_by(n);
 
-        s.attributes = std::span<const attribute_view>(first, n);
         s.dropped_events = h.dropped_events;
         if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
+            s.attributes = std::span<const attribute_view>(first, n);
             s.dropped_attributes = dropped;
             dropped_attributes += dropped;
             s.events = {};
@@ -285,7 +285,6 @@ private:
         }
         s.attributes = std::span<const attribute_view>(first, n);
         s.dropped_attributes = dropped;
-        s.dropped_events = h.dropped_events;
         dropped_attributes += dropped;
         std::size_t n_events = events_.size() - event_first;
         if (n_events) {
