@@ -65,10 +65,8 @@ struct worker_state {
         std::uint64_t t = 0;
         if (s.kind == always_off || s.kind == parentbased_always_off) t = sampling_space;
         else if (s.kind == traceidratio || s.kind == parentbased_traceidratio) t = s.threshold;
-        core.sample_threshold.store(t, std::memory_order_relaxed);
-        core.parent_based.store(s.kind == parentbased_always_on || s.kind == parentbased_always_off ||
-                                    s.kind == parentbased_traceidratio,
-                                std::memory_order_relaxed);
+        core.set_sampler(t, s.kind == parentbased_always_on || s.kind == parentbased_always_off ||
+                                s.kind == parentbased_traceidratio);
     }
 
     pipeline_options options;
@@ -105,7 +103,10 @@ struct worker_state {
     tick_converter clock;
     std::uint64_t delivered = 0, batches = 0, exceptions = 0;
     // Counters of rings already released; atomic because an abandoned shutdown reads them.
-    std::atomic<std::uint64_t> retired_pushed{0}, retired_dropped{0};
+    std::atomic<std::uint64_t> retired_consumed{0}, retired_dropped{0};
+    /// Held by the background thread while it takes records out of the rings (never across
+    /// an export), so a shutdown that gives up on it can count what the rings still hold.
+    std::mutex consume_mutex;
 
     void diag(const std::string& m) {
         if (options.on_diagnostic) {
@@ -135,7 +136,7 @@ struct worker_state {
         for (auto it = reg.begin(); it != reg.end();) {
             thread_ring* r = *it;
             if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) {
-                retired_pushed.fetch_add(r->pushed.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                retired_consumed.fetch_add(r->consumed.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 retired_dropped.fetch_add(r->dropped_full.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 r->release();
                 it = reg.erase(it);
@@ -149,17 +150,19 @@ struct worker_state {
     }
 
     void update_counters() {
-        std::uint64_t pushed = retired_pushed.load(std::memory_order_relaxed);
+        // Records are counted as the background thread takes them (the host's hot path keeps no
+        // count), so between cycles `recorded` leaves out what the rings still hold.
+        std::uint64_t taken = retired_consumed.load(std::memory_order_relaxed);
         std::uint64_t dropped = retired_dropped.load(std::memory_order_relaxed), used = 0, cap = 0;
         std::uint32_t live = 0;
         for (auto* r : rings) {
-            pushed += r->pushed.load(std::memory_order_relaxed);
+            taken += r->consumed.load(std::memory_order_relaxed);
             dropped += r->dropped_full.load(std::memory_order_relaxed);
             used += r->ring.used();
             cap += r->ring.capacity();
             if (!r->producer_gone.load(std::memory_order_relaxed)) ++live;
         }
-        stats.recorded = pushed + dropped;
+        stats.recorded = taken + dropped;
         stats.dropped_ring_full = dropped;
         stats.dropped_disabled = disabled_dropped;
         stats.export_failed = 0;
@@ -185,11 +188,10 @@ struct worker_state {
         published_exporters = exporter_counts;
     }
 
-    /// Exports what the decoder holds, to every exporter, and accounts for every span.
+    /// Exports the batch the decoder holds to every exporter, and accounts for every span.
     void export_pending() {
-        if (decoder.size() == 0) return;
-        if (!clock.calibrated()) clock.calibrate();
-        auto spans = decoder.build(clock);
+        if (decoder.empty()) return;
+        std::span<const span_view> spans = decoder.spans();
         update_counters();
         stats.delivered = delivered + spans.size();
         export_batch batch{spans, stats, resource};
@@ -222,21 +224,31 @@ struct worker_state {
         decoder.clear();
     }
 
-    /// Moves records from every ring into the decoder, exporting whenever a batch is full.
-    /// Returns the number of records moved.
+    /// Decodes what every ring holds into batches, record by record where they lie, and
+    /// exports each batch once it is full (max_export_batch_size spans, or batch_bytes).
+    /// Returns the bytes taken.
     std::size_t drain(bool discard) {
         std::size_t moved = 0;
         const std::size_t max_batch = options.max_export_batch_size;
+        if (!discard && !clock.calibrated()) clock.calibrate();
         for (auto* r : rings) {
             for (;;) {
-                std::size_t room = discard ? SIZE_MAX : max_batch > decoder.size() ? max_batch - decoder.size() : 0;
-                std::size_t n = r->ring.consume_runs(room, [&](const std::byte* p, std::size_t bytes, std::size_t records) {
-                    if (!discard) decoder.add_run(p, bytes, records, r->thread_index);
-                });
-                moved += n;
-                if (discard) disabled_dropped += n;
-                if (decoder.size() >= max_batch) export_pending();
-                else break;
+                bool full = false;
+                std::size_t before = r->ring.used();
+                {
+                    std::lock_guard lock(consume_mutex);
+                    std::size_t n;
+                    if (discard) {  // switched off: counted, not exported
+                        n = r->ring.consume([](const std::byte*, std::size_t) { return true; });
+                        disabled_dropped += n;
+                    } else {
+                        n = decoder.take(r->ring, r->thread_index, clock, max_batch, full);
+                    }
+                    detail::thread_ring::bump(r->consumed, n);
+                }
+                moved += before - std::min(before, r->ring.used());
+                if (!full) break;
+                export_pending();  // outside the lock: an export may take long
             }
         }
         return moved;
@@ -244,10 +256,10 @@ struct worker_state {
 
     std::uint64_t disabled_dropped = 0;
 
-    /// After a drain that moved at least busy_records (a producer above about a million spans a
-    /// second), the background thread polls in 50 µs naps for busy_poll before it waits for the
-    /// doorbell or the schedule again.
-    static constexpr std::size_t busy_records = 64;
+    /// After a drain that moved at least busy_bytes (about 64 records: a producer above about a
+    /// million spans a second), the background thread polls in 50 µs naps for busy_poll before
+    /// it waits for the doorbell or the schedule again.
+    static constexpr std::size_t busy_bytes = 64 * 128;
     static constexpr auto busy_poll = std::chrono::milliseconds(2);
 
     void call_exporters(bool shutdown, std::chrono::steady_clock::time_point deadline) {
@@ -342,8 +354,8 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved >= busy_records) last_busy = now;
-            if (moved < busy_records && now - last_busy < busy_poll) {
+            if (moved >= busy_bytes) last_busy = now;
+            if (moved < busy_bytes && now - last_busy < busy_poll) {
                 // Spans are arriving fast: a short nap keeps the rings drained without waiting
                 // for the doorbell, whose wake-up can take longer than such a producer needs
                 // to fill a ring. At lower rates the doorbell's slack is ample and the thread
@@ -576,21 +588,24 @@ public:
         }
         // The worker is stuck in an exporter: leave it; it holds its own reference to the state.
         // Its last published figures predate what the host recorded since, so count the rings
-        // here (their counters are atomics; the registry lock is never held across an export):
-        // whatever was recorded and neither delivered nor dropped on the host is lost now.
+        // here (their counters are atomics; the registry and consume locks are never held
+        // across an export): what was taken from them, and the records they still hold.
+        // Whatever was recorded and neither delivered nor dropped on the host is lost now.
         {
-            std::uint64_t pushed = s.retired_pushed.load(std::memory_order_relaxed);
-            std::uint64_t dropped = s.retired_dropped.load(std::memory_order_relaxed);
+            std::uint64_t taken = 0, dropped = 0;
             {
                 std::lock_guard reg(s.core.registry_mutex);
+                std::lock_guard taking(s.consume_mutex);
+                taken = s.retired_consumed.load(std::memory_order_relaxed);
+                dropped = s.retired_dropped.load(std::memory_order_relaxed);
                 for (auto* r : s.core.registry) {
-                    pushed += r->pushed.load(std::memory_order_relaxed);
+                    taken += r->consumed.load(std::memory_order_relaxed) + r->ring.count_published();
                     dropped += r->dropped_full.load(std::memory_order_relaxed);
                 }
             }
             std::lock_guard lock(s.stats_mutex);
             auto& p = s.published;
-            p.recorded = pushed + dropped;
+            p.recorded = taken + dropped;
             p.dropped_ring_full = dropped;
             std::uint64_t accounted = p.dropped_ring_full + p.delivered + p.dropped_disabled;
             p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;

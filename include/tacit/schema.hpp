@@ -53,16 +53,49 @@ consteval span_role role_value() {
     else return span_role::internal;
 }
 
-/// Where the background thread turns array slots into element views (kept by the decoder).
-struct array_sink {
+/// Copies a string's bytes out of a record, where they lie 8-byte aligned and padded to a
+/// multiple of 8 (so whole words may be read), to dst (8-byte aligned, room for them).
+/// Word by word, with no call: a memcpy call would make every caller save registers.
+inline void copy_padded(char* dst, const std::byte* src, std::size_t n) noexcept {
+    auto word = [&](std::size_t i) {
+        std::uint64_t w;
+        std::memcpy(&w, src + i, 8);
+        std::memcpy(dst + i, &w, 8);
+    };
+    word(0);
+    if (TACIT_LIKELY(n <= 16)) {  // the common case, names of models and tools
+        if (n > 8) word(8);
+        return;
+    }
+    for (std::size_t i = 8; i < n; i += 8) {
+        word(i);
+#if defined(__GNUC__) || defined(__clang__)
+        asm("" : "+r"(i));  // a plain word loop: a vectorised one costs the short strings its checks
+#endif
+    }
+}
+
+/// What the background thread needs to turn a record's slots into views that outlive the
+/// record (read where it lies in a ring): where strings go, and the decoder for arrays.
+struct decode_sink {
+    char* chars;  // the next free byte of the decoder's string arena (8-byte aligned)
     void* self;
-    value_view (*decode)(void* self, value_type type, std::uint32_t count, const std::byte* payload);
+    value_view (*decode)(decode_sink& sink, value_type type, std::uint32_t count, const std::byte* payload);
+
+    /// A copy of the n bytes at src in the arena.
+    std::string_view string(const std::byte* src, std::size_t n) noexcept {
+        char* dst = chars;
+        copy_padded(dst, src, n);
+        chars += round8(n);
+        return {dst, n};
+    }
 };
 
 /// Views of the slots whose bits are set in `present`, in declaration order, written to out;
-/// returns how many. Generated per span kind, so each slot's key and type are constants.
-using slot_decoder = std::size_t (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                     const array_sink& arrays);
+/// returns the end of what it wrote. Generated per span kind, so each slot's key and type are
+/// constants.
+using slot_decoder = attribute_view* (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                         decode_sink& sink);
 
 /// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
 /// attributes each own one 8-byte slot of the record, in declaration order.
@@ -78,28 +111,32 @@ struct kind_info {
 /// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
 /// offset in the slot's low half, with its length or count in the high half.
 template <const attribute_info* Info>
-value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& arrays) noexcept {
+value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
     std::uint64_t w;
     std::memcpy(&w, slots + 8 * i, 8);
     constexpr value_type t = Info->type;
     if constexpr (t == value_type::boolean) return value_view::of(w != 0);
     else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
     else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
-    else if constexpr (t == value_type::string)
-        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + slot_offset(w), slot_aux(w)));
-    else return arrays.decode(arrays.self, t, slot_aux(w), slots + slot_offset(w));
+    else if constexpr (t == value_type::string) return value_view::of(sink.string(slots + slot_offset(w), slot_aux(w)));
+    else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
 }
 
 template <auto& Infos, std::size_t... I>
-std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, const array_sink& arrays,
-                         std::index_sequence<I...>) noexcept {
+attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
+                             std::index_sequence<I...>) noexcept {
+    (void)slots, (void)present, (void)sink;  // a kind without attributes
+    constexpr std::uint64_t all = sizeof...(I) >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << sizeof...(I)) - 1;
+    if (present == all) {  // every attribute set, as instrumentation usually does: no tests
+        ((out[I] = attribute_view{Infos[I]->key, Infos[I]->sensitivity, slot_value<Infos[I]>(slots, I, sink)}), ...);
+        return out + sizeof...(I);
+    }
     attribute_view* at = out;
-    (void)slots, (void)present, (void)arrays;  // a kind without attributes
     ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
-                                                         slot_value<Infos[I]>(slots, I, arrays)})
+                                                         slot_value<Infos[I]>(slots, I, sink)})
                        : (void)0),
      ...);
-    return static_cast<std::size_t>(at - out);
+    return at;
 }
 
 /// The most attributes one span kind may declare: one bit each in a record's presence mask.
@@ -146,9 +183,9 @@ struct span_kind : detail::kind_tag {
         ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
         return a;
     }();
-    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                    const detail::array_sink& arrays) noexcept {
-        return detail::decode_slots<slot_infos>(slots, present, out, arrays, std::make_index_sequence<attribute_count>{});
+    static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                    detail::decode_sink& sink) noexcept {
+        return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
                                             static_cast<std::uint32_t>(attribute_count), &decode_slots};

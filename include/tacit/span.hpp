@@ -45,23 +45,23 @@ public:
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
     span(span&& o) noexcept {
-        core_ = o.core_;
-        used_ = o.used_;
-        last_entry_ = o.last_entry_;
-        id_ = o.id_;
-        saved_ = o.saved_;
         ring_ = o.ring_;
-        if (o.rec_ == nullptr) {
-            rec_ = nullptr;
-        } else if (ring_ != nullptr) {
-            rec_ = o.rec_;  // the reservation changes hands; the record stays where it is
-            ring_->open = this;
-        } else {
-            std::memcpy(&buf_, o.rec_, sizeof(detail::record_header) + used_);
-            rec_ = &buf_.h;
-        }
+        rec_ = o.rec_;
         o.rec_ = nullptr;
         o.ring_ = nullptr;
+        if (rec_ == nullptr) return;
+        // Only what the record says is set: core_ once it left the ring, saved_ with its flag,
+        // last_entry_ with entries.
+        used_ = o.used_;
+        if (rec_->entries) last_entry_ = o.last_entry_;
+        if (rec_->flags & detail::flag_restore_saved) saved_ = o.saved_;
+        if (ring_ != nullptr) {
+            ring_->open = this;  // the reservation changes hands; the record stays where it is
+        } else {
+            core_ = o.core_;
+            std::memcpy(&buf_, rec_, sizeof(detail::record_header) + used_);
+            rec_ = &buf_.h;
+        }
     }
     span& operator=(span&&) = delete;
 
@@ -74,7 +74,8 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
+                detail::pipeline_core* c = core();
+                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
             }
             constexpr std::size_t slot = Kind::template slot_of<A>;
             constexpr std::uint64_t bit = std::uint64_t{1} << slot;
@@ -83,8 +84,8 @@ public:
             } else if constexpr (is_array(A::wire)) {
                 if (put_slot_array<A::wire>(slot, value)) rec_->present |= bit;
             } else {
-                std::uint64_t bits = scalar_bits<A::wire>(value);
-                std::memcpy(body() + slot * 8, &bits, 8);
+                // A typed store: unlike a memcpy, it cannot alias the guard's own fields.
+                slots()[slot] = scalar_bits<A::wire>(value);
                 rec_->present |= bit;
             }
         }
@@ -166,7 +167,7 @@ public:
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return rec_ != nullptr && core_ != nullptr; }
+    bool recording() const noexcept { return rec_ != nullptr && core() != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -175,32 +176,25 @@ public:
         detail::record_header* h = rec_;
         if (h == nullptr) return;
         detail::thread_state& t = detail::t_state;
-        // Restore the parent as the thread's current span, unless a span started later is
+        // Give the thread its parent back as the current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
-        if (t.current.span == id_) t.current = saved_;
-        if (core_ == nullptr) {  // started, not sampled: its context alone
+        if (t.current.span == h->span) {
+            if (TACIT_LIKELY(!(h->flags & detail::flag_restore_saved))) t.current.span = h->parent;
+            else t.current = saved_;
+        }
+        detail::thread_ring* r = ring_;
+        // Still the ring's reservation, on the thread that writes the ring (one compare in the
+        // common case): published where it lies.
+        if (TACIT_LIKELY(r != nullptr) && TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
+            h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
+            std::size_t size = sizeof(detail::record_header) + used_;
+            h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+            r->open = nullptr;
+            r->ring.commit(size);
             rec_ = nullptr;
             return;
         }
-        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
-        std::size_t size = sizeof(detail::record_header) + used_;
-        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        if (detail::thread_ring* r = ring_) {
-            // Still the ring's reservation. On the thread that writes the ring (one compare in
-            // the common case) it is published where it lies.
-            if (TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
-                r->open = nullptr;
-                r->ring.commit(size);
-                detail::thread_ring::bump(r->pushed);
-                rec_ = nullptr;
-                return;
-            }
-            // Ended on another thread: the record leaves the starting thread's ring.
-            r->close_open();
-            h = rec_;
-        }
-        rec_ = nullptr;
-        publish_copy(t, h, size);
+        end_elsewhere(t);
     }
 
 private:
@@ -212,11 +206,36 @@ private:
     template <span_kind_type K> friend span<K> event(pipeline&) noexcept;
     template <span_kind_type E, span_kind_type K> friend class event_builder;
 
-    span() noexcept { rec_ = nullptr; }
+    /// Starts the span in a pipeline (null: none), unless tacit is switched off. Every path sets rec_
+    /// once, so a span that records stores no null first.
+    /// core() gives the pipeline, and is called only when recording (so a span switched off
+    /// does not even load it).
+    template <class CoreOf>
+    TACIT_INLINE span(CoreOf core, const span_context* parent) noexcept {
+        if (TACIT_UNLIKELY(detail::switched_off())) {
+            rec_ = nullptr;
+            return;
+        }
+        begin(core(), parent);
+    }
+
+    /// The rest of end(): a span not sampled, a record in the guard's buffer, or a span ended
+    /// on another thread than the one whose ring holds its record.
+    TACIT_NOINLINE void end_elsewhere(detail::thread_state& t) noexcept {
+        // Ended on another thread: the record leaves the starting thread's ring for buf_.
+        if (detail::thread_ring* r = ring_) r->close_open();
+        detail::record_header* h = rec_;
+        rec_ = nullptr;
+        if (core_ == nullptr) return;  // started, not sampled: its context alone
+        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
+        std::size_t size = sizeof(detail::record_header) + used_;
+        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+        publish_copy(t, h, size);
+    }
 
     /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
     /// ring has one producer, and the thread that started it may have exited.
-    TACIT_NOINLINE void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
+    void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
         detail::thread_ring* r = core_->ring_for(t);
         r->close_open();  // its reservation is about to be reused
         std::byte* p = r->ring.try_reserve(size);
@@ -227,65 +246,102 @@ private:
         }
         std::memcpy(p, h, size);
         r->ring.commit(size);
-        detail::thread_ring::bump(r->pushed);
         if (TACIT_UNLIKELY(r->ring.filling())) core_->wake_if_sleeping();
     }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span". The common
-    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span)
-    /// makes no call and is inlined where the span starts; anything else takes begin_general().
+    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span;
+    /// the default sampler; a sampled parent or none) makes no call and is inlined where the
+    /// span starts; anything else takes begin_general().
     TACIT_INLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
-        if (TACIT_UNLIKELY(core == nullptr)) return;
+        if (TACIT_UNLIKELY(core == nullptr)) {
+            rec_ = nullptr;
+            return;
+        }
         detail::thread_ring* r = t.slots[0].ring;
-        // No slot matches while recording is off: one compare tests both.
-        if (TACIT_UNLIKELY(t.slots[0].uid != core->recording_uid.load(std::memory_order_relaxed) || r->open != nullptr))
-            return begin_general(core, parent);
-        std::byte* p = r->ring.try_reserve_fast(TACIT_RECORD_BYTES);
-        if (TACIT_UNLIKELY(p == nullptr)) return begin_general(core, parent);
-        placement at;
-        if (!open_context(t, core, parent, at)) return;
+        // No slot matches while recording is off or the sampler is not the default: one
+        // compare tests all three.
+        if (TACIT_UNLIKELY(parent != nullptr || t.slots[0].uid != core->recording_uid.load(std::memory_order_relaxed) ||
+                           r->open != nullptr))
+            return begin_slow(core, parent);
+        std::uint64_t at = r->ring.head();
+        std::uint64_t par = t.current.span;
+        if (TACIT_UNLIKELY(!r->ring.fits_fast(at, TACIT_RECORD_BYTES) || (par != 0 && !(t.current.trace_flags & 1))))
+            return begin_slow(core, parent);
+        auto* h = reinterpret_cast<detail::record_header*>(r->ring.room_at(at));
+        if (h == nullptr) __builtin_unreachable();  // lets the compiler skip the guard's test after start
+        std::uint64_t seq = t.seq++;
+        if (par == 0) {  // a root: a new trace, named after its sequence number
+            // With lazy_trace set, trace_lo is never read: neither it nor the header's is written.
+            t.current.trace_hi = seq;
+            t.current.span = seq;
+            t.current.trace_flags = 1;
+            t.current.lazy_trace = true;
+            write_header<true>(h, seq, 0, seq, 0, detail::flag_lazy_trace);
+        } else {  // a child of the thread's current span, in its trace
+            t.current.span = seq;
+            write_header(h, t.current.trace_hi, t.current.trace_lo, seq, par,
+                         t.current.lazy_trace ? detail::flag_lazy_trace | detail::flag_lazy_parent : detail::flag_lazy_parent);
+        }
+        // The guard's own state last: a store through the header (a pointer, such as its
+        // kind) could be the guard's, as far as the compiler knows, and would make it reload.
         r->open = this;
         ring_ = r;
-        write_header(reinterpret_cast<detail::record_header*>(p), core, at);
+        rec_ = h;
+        used_ = slot_bytes;
     }
 
-    TACIT_NOINLINE void begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
-        if (!core->enabled.load(std::memory_order_relaxed)) return;
+    /// begin_general(), and then what it did in the terms the inlined path uses: so after a
+    /// span starts the compiler knows the guard's state on either path, and tests it once.
+    TACIT_INLINE void begin_slow(detail::pipeline_core* core, const span_context* parent) noexcept {
+        detail::record_header* h = begin_general(core, parent);
+        rec_ = h;
+        used_ = slot_bytes;
+    }
+
+    /// Returns the record it writes (rec_), or null when the span does not start.
+    TACIT_NOINLINE detail::record_header* begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
+        if (!core->enabled.load(std::memory_order_relaxed)) return nullptr;
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(t.seq == 0)) detail::seed_thread(t);  // the thread's first span
-        placement at;
-        if (!open_context(t, core, parent, at)) return;
         // Straight into the thread's ring when it has room; a span still open there (the
         // parent, usually) first moves its record into its own guard.
+        placement at;
+        if (!open_context(t, core, parent, at)) return rec_;
         detail::thread_ring* r = core->ring_for(t);
         r->close_open();
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
         ring_ = nullptr;
+        core_ = core;
         if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
             if (TACIT_UNLIKELY(r->ring.filling())) core->wake_if_sleeping();
             h = reinterpret_cast<detail::record_header*>(p);
             r->open = this;
             ring_ = r;
         }
-        write_header(h, core, at);
+        rec_ = h;
+        used_ = slot_bytes;
+        write_header(h, at.hi, at.lo, at.seq, at.parent, at.flags);
+        return h;
     }
 
-    /// Where a new span hangs in its trace, as begin() decides it.
+    /// Where a new span hangs in its trace, as begin_general() decides it.
     struct placement {
-        detail::span_ref trace;  // the parent's trace and span (span 0: a root)
-        std::uint8_t flags;      // record flags: remote parent, lazy trace, lazy parent
+        std::uint64_t hi, lo;  // the trace (with flag_lazy_trace: hi is the root's sequence number)
+        std::uint64_t seq;     // this span's sequence number
+        std::uint64_t parent;  // the parent's id, or with flag_lazy_parent its sequence number; 0: a root
+        std::uint8_t flags;    // record flags
     };
 
     /// Makes this span the thread's current one: its trace (the parent's, or a new one), its
     /// sequence number and the sampling decision. Returns whether it records.
     bool open_context(detail::thread_state& t, detail::pipeline_core* core, const span_context* parent,
                       placement& at) noexcept {
-        // Scalars, not a copy of the aggregate: compilers keep them in registers.
-        std::uint64_t hi = t.current.trace_hi, lo = t.current.trace_lo, par = t.current.span;
-        std::uint8_t tf = t.current.trace_flags;
-        bool lazy = t.current.lazy_trace;
-        saved_ = {hi, lo, par, tf, lazy};
+        detail::span_ref cur = t.current;
+        std::uint64_t hi = cur.trace_hi, lo = cur.trace_lo, par = cur.span;
+        std::uint8_t tf = cur.trace_flags;
+        bool lazy = cur.lazy_trace;
         std::uint8_t flags = par ? detail::flag_lazy_parent : 0;
         if (parent != nullptr) {
             hi = parent->trace.hi;
@@ -318,15 +374,22 @@ private:
             sampled = (detail::trace_of(hi, lo, lazy).lo & low56) >= threshold;
         }
         if (lazy) flags |= detail::flag_lazy_trace;
-        t.current = {hi, lo, seq, static_cast<std::uint8_t>(sampled ? 1 : 0), lazy};
-        id_ = seq;
-        at = {{hi, lo, par, tf, lazy}, flags};
+        std::uint8_t own_tf = sampled ? 1 : 0;
+        // Its end restores the thread's context from a copy when the header alone cannot say
+        // what it was: an explicit parent, or a parent sampled otherwise than this span.
+        if (parent != nullptr || (cur.span != 0 && (cur.trace_flags & 1) != own_tf)) {
+            saved_ = cur;
+            flags |= detail::flag_restore_saved;
+        }
+        t.current = {hi, lo, seq, own_tf, lazy};
+        at = {hi, lo, seq, par, flags};
         if (TACIT_UNLIKELY(!sampled)) {
             // Not recording, but its context still propagates: the guard's own header holds
             // it, and sets write there harmlessly.
             buf_.h.trace_hi = hi;
             buf_.h.trace_lo = lo;
             buf_.h.span = seq;
+            buf_.h.parent = par;
             buf_.h.trace_flags = 0;
             buf_.h.flags = flags;
             rec_ = &buf_.h;
@@ -337,18 +400,24 @@ private:
         return sampled;
     }
 
-    void write_header(detail::record_header* h, detail::pipeline_core* core, const placement& at) noexcept {
-        rec_ = h;
-        core_ = core;
-        used_ = slot_bytes;
+    template <bool LazyRoot = false>
+    static void write_header(detail::record_header* h, std::uint64_t hi, std::uint64_t lo, std::uint64_t seq,
+                             std::uint64_t parent, std::uint8_t flags) noexcept {
         h->kind = &Kind::info;
-        h->trace_hi = at.trace.trace_hi;
-        h->trace_lo = at.trace.trace_lo;
-        h->span = id_;
-        h->parent = at.trace.span;
+        h->trace_hi = hi;
+        if constexpr (!LazyRoot) h->trace_lo = lo;
+        h->span = seq;
+        h->parent = parent;
         h->present = 0;
-        std::uint64_t word = detail::start_word(at.flags, 1);  // status, counts: zero
-        std::memcpy(&h->status, &word, 8);
+        // Field by field, not one memcpy of the word: the compiler merges these stores into
+        // one, and typed stores let it keep the guard's fields in registers across them.
+        h->status = 0;
+        h->flags = flags;
+        h->trace_flags = 1;
+        h->entries = 0;
+        h->dropped_attributes = 0;
+        h->dropped_events = 0;
+        h->truncated = 0;
         h->start_tick = detail::now_ticks();
     }
 
@@ -391,17 +460,17 @@ private:
     /// A declared string attribute: the bytes go to the tail, the slot says where.
     bool put_slot_string(std::size_t slot, std::string_view s) noexcept {
         std::size_t limit = TACIT_MAX_STRING;
-        if (TACIT_UNLIKELY(used_ + TACIT_MAX_STRING > body_size)) {
+        if (TACIT_UNLIKELY(used_ > body_size - TACIT_MAX_STRING)) {
             if (used_ + 8 > body_size) {
                 ++rec_->dropped_attributes;
                 return false;
             }
             limit = body_size - used_;
         }
-        std::size_t n = put_chars(body() + used_, limit, s);
-        std::uint64_t ref = detail::slot_word(used_, n);
-        std::memcpy(body() + slot * 8, &ref, 8);
-        used_ += static_cast<std::uint32_t>(detail::round8(n));
+        std::uint32_t at = used_;
+        std::size_t n = put_chars(body() + at, limit, s);
+        slots()[slot] = detail::slot_word(at, n);
+        used_ = at + static_cast<std::uint32_t>(detail::round8(n));
         return true;
     }
 
@@ -440,8 +509,7 @@ private:
         }
         std::size_t off = used_;
         std::uint32_t count = put_elements<W>(range, off);
-        std::uint64_t ref = detail::slot_word(used_, count);
-        std::memcpy(body() + slot * 8, &ref, 8);
+        slots()[slot] = detail::slot_word(used_, count);
         used_ = static_cast<std::uint32_t>(off);
         return true;
     }
@@ -504,7 +572,8 @@ public:
         if constexpr (detail::vet_set<EventKind, A, V>()) {
             if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
+                detail::pipeline_core* c = span_.core();
+                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -533,18 +602,13 @@ auto span<Kind>::event() noexcept {
 /// current span. Costs one relaxed load and a branch when tacit is switched off at run time.
 template <span_kind_type Kind>
 span<Kind> start() noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0))
-        s.begin(detail::g_default.load(std::memory_order_acquire), nullptr);
-    return s;
+    return span<Kind>([] { return detail::g_default.load(std::memory_order_acquire); }, nullptr);
 }
 
 /// Starts a span of Kind in pipeline p, child of the thread's current span.
 template <span_kind_type Kind>
 span<Kind> start(pipeline& p) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0)) s.begin(detail::core_of(p), nullptr);
-    return s;
+    return span<Kind>([&p] { return detail::core_of(p); }, nullptr);
 }
 
 /// Starts a span of Kind in the default pipeline, child of an explicit parent (from another
@@ -552,17 +616,12 @@ span<Kind> start(pipeline& p) noexcept {
 /// (tacit::span_context{}) starts a new trace.
 template <span_kind_type Kind>
 span<Kind> start(const span_context& parent) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0))
-        s.begin(detail::g_default.load(std::memory_order_acquire), &parent);
-    return s;
+    return span<Kind>([] { return detail::g_default.load(std::memory_order_acquire); }, &parent);
 }
 
 template <span_kind_type Kind>
 span<Kind> start(pipeline& p, const span_context& parent) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0)) s.begin(detail::core_of(p), &parent);
-    return s;
+    return span<Kind>([&p] { return detail::core_of(p); }, &parent);
 }
 
 /// Records an instantaneous event of an event_kind on its own (start == end), child of the

@@ -661,6 +661,7 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     // ---- producer side -------------------------------------------------------------------
+    // The producer reads head_ relaxed (head()): only it writes head_.
 
     /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full. The room
     /// is the producer's until the next reservation: a reservation that is never committed
@@ -673,14 +674,20 @@ public:
     /// The fast path alone: room below the end of this lap and a quarter of the ring past the
     /// consumer's last known position, or nullptr when try_reserve() has more to decide.
     std::byte* try_reserve_fast(std::size_t n) noexcept {
-        return head_local_ + n <= fast_limit_ ? buffer_.get() + (head_local_ & mask_) : nullptr;
+        std::uint64_t at = head();
+        return fits_fast(at, n) ? room_at(at) : nullptr;
     }
+
+    /// The same in two steps, for a caller that has more to test in between: with at = head(),
+    /// fits_fast(at, n) says whether try_reserve_fast(n) would succeed, room_at(at) gives the room.
+    std::uint64_t head() const noexcept { return head_.load(std::memory_order_relaxed); }
+    bool fits_fast(std::uint64_t at, std::size_t n) const noexcept { return at + n <= fast_limit_; }
+    std::byte* room_at(std::uint64_t at) noexcept { return buffer_.get() + (at & mask_); }
 
     /// Publishes the first n bytes of the last reservation.
     void commit(std::size_t n) noexcept {
-        head_local_ += n;
         // Release: the record's bytes are visible before the index that covers them.
-        head_.store(head_local_, std::memory_order_release);
+        head_.store(head() + n, std::memory_order_release);
     }
 
     /// True after a reservation found the ring more than a quarter full: time to wake the
@@ -698,8 +705,10 @@ public:
         std::uint64_t head = head_.load(std::memory_order_acquire);
         std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
+        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
+        const std::size_t mask = mask_;
         while (tail != head) {
-            const std::byte* p = buffer_.get() + (tail & mask_);
+            const std::byte* p = buffer + (tail & mask);
             header h;
             std::memcpy(&h, p, sizeof h);
             if (h.kind != skip) {
@@ -713,40 +722,17 @@ public:
         return n;
     }
 
-    /// Hands out up to max_records published records as contiguous runs of whole records:
-    /// sink(const std::byte* run, std::size_t bytes, std::size_t records), at most twice per
-    /// lap of the buffer. Frees what was handed out; returns the records.
-    template <class F>
-    std::size_t consume_runs(std::size_t max_records, F&& sink) {
-        // Acquire pairs with commit()'s release.
+    /// Records published and not yet consumed. Consumer side: call it where consume() could be.
+    std::size_t count_published() const noexcept {
         std::uint64_t head = head_.load(std::memory_order_acquire);
         std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        std::uint64_t start = tail;
-        std::size_t n = 0, in_run = 0;
-        auto flush = [&](std::uint64_t to) {
-            if (in_run) sink(buffer_.get() + (start & mask_), static_cast<std::size_t>(to - start), in_run);
-            in_run = 0;
-        };
-        while (tail != head && n < max_records) {
+        std::size_t n = 0;
+        while (tail != head) {
             header h;
             std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
-            if (h.kind == skip) {
-                flush(tail);
-                tail += h.size;
-                start = tail;
-                continue;
-            }
+            if (h.kind != skip) ++n;
             tail += h.size;
-            ++n;
-            ++in_run;
-            if ((tail & mask_) == 0) {  // the run ends with the buffer
-                flush(tail);
-                start = tail;
-            }
         }
-        flush(tail);
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
         return n;
     }
 
@@ -759,24 +745,26 @@ private:
     TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
         // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
         tail_cache_ = tail_.load(std::memory_order_acquire);
-        std::size_t pos = head_local_ & mask_;
+        std::uint64_t at = head();
+        std::size_t pos = at & mask_;
         std::size_t contiguous = capacity_ - pos;
         std::size_t need = contiguous < n ? contiguous + n : n;
-        if (head_local_ + need - tail_cache_ > capacity_) {
+        if (at + need - tail_cache_ > capacity_) {
             filling_ = true;
             fast_limit_ = 0;  // full: every reservation asks again
             return nullptr;
         }
         if (contiguous < n) {
-            // Pad to the end of the buffer; the pad is published with the next commit.
+            // Pad to the end of the buffer, published now: the consumer skips it.
             header pad{static_cast<std::uint32_t>(contiguous), skip};
             std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
-            head_local_ += contiguous;
+            at += contiguous;
+            head_.store(at, std::memory_order_release);
             pos = 0;
         }
-        std::uint64_t lap_end = (head_local_ & ~static_cast<std::uint64_t>(mask_)) + capacity_;
+        std::uint64_t lap_end = (at & ~static_cast<std::uint64_t>(mask_)) + capacity_;
         std::uint64_t quarter = tail_cache_ + capacity_ / 4;
-        filling_ = head_local_ + n > quarter;
+        filling_ = at + n > quarter;
         fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
         return buffer_.get() + pos;
     }
@@ -790,7 +778,6 @@ private:
     // Each index on its own line with the other side's cached copy, so the two threads never
     // write to the same cache line.
     alignas(cache_line) std::atomic<std::uint64_t> head_{0};
-    std::uint64_t head_local_ = 0;     // producer: head_ plus a pad written by the last reservation
     std::uint64_t fast_limit_ = 0;     // producer: reservations ending below this need no check
     std::uint64_t tail_cache_ = 0;     // producer's copy of tail_
     bool filling_ = false;             // producer: the last slow reservation found the ring filling
@@ -814,6 +801,7 @@ inline constexpr std::uint32_t record_span = 1;
 
 /// Flags in record_header::flags.
 inline constexpr std::uint8_t flag_parent_remote = 1;
+inline constexpr std::uint8_t flag_restore_saved = 2;  // its end restores the guard's saved_ as the current span
 inline constexpr std::uint8_t flag_error_mangled = 4;
 inline constexpr std::uint8_t flag_lazy_trace = 8;    // trace_hi is the root span's sequence number
 inline constexpr std::uint8_t flag_lazy_parent = 16;  // parent is a sequence number of this thread
@@ -1090,16 +1078,49 @@ consteval span_role role_value() {
     else return span_role::internal;
 }
 
-/// Where the background thread turns array slots into element views (kept by the decoder).
-struct array_sink {
+/// Copies a string's bytes out of a record, where they lie 8-byte aligned and padded to a
+/// multiple of 8 (so whole words may be read), to dst (8-byte aligned, room for them).
+/// Word by word, with no call: a memcpy call would make every caller save registers.
+inline void copy_padded(char* dst, const std::byte* src, std::size_t n) noexcept {
+    auto word = [&](std::size_t i) {
+        std::uint64_t w;
+        std::memcpy(&w, src + i, 8);
+        std::memcpy(dst + i, &w, 8);
+    };
+    word(0);
+    if (TACIT_LIKELY(n <= 16)) {  // the common case, names of models and tools
+        if (n > 8) word(8);
+        return;
+    }
+    for (std::size_t i = 8; i < n; i += 8) {
+        word(i);
+#if defined(__GNUC__) || defined(__clang__)
+        asm("" : "+r"(i));  // a plain word loop: a vectorised one costs the short strings its checks
+#endif
+    }
+}
+
+/// What the background thread needs to turn a record's slots into views that outlive the
+/// record (read where it lies in a ring): where strings go, and the decoder for arrays.
+struct decode_sink {
+    char* chars;  // the next free byte of the decoder's string arena (8-byte aligned)
     void* self;
-    value_view (*decode)(void* self, value_type type, std::uint32_t count, const std::byte* payload);
+    value_view (*decode)(decode_sink& sink, value_type type, std::uint32_t count, const std::byte* payload);
+
+    /// A copy of the n bytes at src in the arena.
+    std::string_view string(const std::byte* src, std::size_t n) noexcept {
+        char* dst = chars;
+        copy_padded(dst, src, n);
+        chars += round8(n);
+        return {dst, n};
+    }
 };
 
 /// Views of the slots whose bits are set in `present`, in declaration order, written to out;
-/// returns how many. Generated per span kind, so each slot's key and type are constants.
-using slot_decoder = std::size_t (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                     const array_sink& arrays);
+/// returns the end of what it wrote. Generated per span kind, so each slot's key and type are
+/// constants.
+using slot_decoder = attribute_view* (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                         decode_sink& sink);
 
 /// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
 /// attributes each own one 8-byte slot of the record, in declaration order.
@@ -1115,28 +1136,32 @@ struct kind_info {
 /// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
 /// offset in the slot's low half, with its length or count in the high half.
 template <const attribute_info* Info>
-value_view slot_value(const std::byte* slots, std::size_t i, const array_sink& arrays) noexcept {
+value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
     std::uint64_t w;
     std::memcpy(&w, slots + 8 * i, 8);
     constexpr value_type t = Info->type;
     if constexpr (t == value_type::boolean) return value_view::of(w != 0);
     else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
     else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
-    else if constexpr (t == value_type::string)
-        return value_view::of(std::string_view(reinterpret_cast<const char*>(slots) + slot_offset(w), slot_aux(w)));
-    else return arrays.decode(arrays.self, t, slot_aux(w), slots + slot_offset(w));
+    else if constexpr (t == value_type::string) return value_view::of(sink.string(slots + slot_offset(w), slot_aux(w)));
+    else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
 }
 
 template <auto& Infos, std::size_t... I>
-std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, const array_sink& arrays,
-                         std::index_sequence<I...>) noexcept {
+attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
+                             std::index_sequence<I...>) noexcept {
+    (void)slots, (void)present, (void)sink;  // a kind without attributes
+    constexpr std::uint64_t all = sizeof...(I) >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << sizeof...(I)) - 1;
+    if (present == all) {  // every attribute set, as instrumentation usually does: no tests
+        ((out[I] = attribute_view{Infos[I]->key, Infos[I]->sensitivity, slot_value<Infos[I]>(slots, I, sink)}), ...);
+        return out + sizeof...(I);
+    }
     attribute_view* at = out;
-    (void)slots, (void)present, (void)arrays;  // a kind without attributes
     ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
-                                                         slot_value<Infos[I]>(slots, I, arrays)})
+                                                         slot_value<Infos[I]>(slots, I, sink)})
                        : (void)0),
      ...);
-    return static_cast<std::size_t>(at - out);
+    return at;
 }
 
 /// The most attributes one span kind may declare: one bit each in a record's presence mask.
@@ -1183,9 +1208,9 @@ struct span_kind : detail::kind_tag {
         ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
         return a;
     }();
-    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                    const detail::array_sink& arrays) noexcept {
-        return detail::decode_slots<slot_infos>(slots, present, out, arrays, std::make_index_sequence<attribute_count>{});
+    static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+                                    detail::decode_sink& sink) noexcept {
+        return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
                                             static_cast<std::uint32_t>(attribute_count), &decode_slots};
@@ -1893,6 +1918,7 @@ public:
 #else
         ns_per_tick_ = 1.0;
 #endif
+        set_scale();
     }
 
     /// Measures the tick rate over the time since reset(); call from the background thread.
@@ -1904,25 +1930,40 @@ public:
         if (t > tick0_ && s > steady0_)
             ns_per_tick_ = static_cast<double>(s - steady0_) / static_cast<double>(t - tick0_);
 #endif
+        set_scale();
     }
 
     bool calibrated() const noexcept { return ns_per_tick_ > 0; }
 
     std::uint64_t to_unix_ns(std::uint64_t tick) const noexcept {
-        // The offset is small next to the epoch, so do it in double and add as an integer:
-        // a double alone has only ~256 ns of resolution at today's Unix time.
-        double delta = (static_cast<double>(static_cast<std::int64_t>(tick - tick0_))) * ns_per_tick_;
-        auto d = static_cast<std::int64_t>(delta);
-        if (d < 0 && static_cast<std::uint64_t>(-d) > unix0_) return 0;
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(unix0_) + d);
+        // The offset from the reference point, scaled, added to the reference's Unix time as
+        // an integer (a double alone has only ~256 ns of resolution at today's Unix time).
+        if (TACIT_LIKELY(tick >= tick0_)) return unix0_ + to_ns(tick - tick0_);
+        std::uint64_t back = to_ns(tick0_ - tick);  // a span started before the reference point
+        return back < unix0_ ? unix0_ - back : 0;
     }
 
-    /// Duration in nanoseconds between two ticks (0 if end precedes start).
+    /// Duration in nanoseconds of this many ticks: a 64 x 64-bit multiply by the rate in
+    /// fixed point (40 fractional bits: under 0.01 µs off an hour) and a shift.
     std::uint64_t to_ns(std::uint64_t ticks) const noexcept {
+#if defined(__SIZEOF_INT128__)
+        __extension__ typedef unsigned __int128 u128;
+        return static_cast<std::uint64_t>((static_cast<u128>(ticks) * scale_) >> scale_bits);
+#else
         return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick_);
+#endif
     }
 
 private:
+    static constexpr int scale_bits = 40;
+
+    void set_scale() noexcept {
+        // ns_per_tick_ is at most a few ns per tick, so the scale fits 64 bits with room.
+        double s = ns_per_tick_ * static_cast<double>(std::uint64_t{1} << scale_bits);
+        scale_ = s > 0 && s < 1.8e19 ? static_cast<std::uint64_t>(s + 0.5) : 0;
+    }
+
+    std::uint64_t scale_ = 0;
     std::uint64_t tick0_ = 0;
     std::uint64_t steady0_ = 0;
     std::uint64_t unix0_ = 0;
@@ -1967,24 +2008,32 @@ struct span_ref {
 /// written. A span writes straight into its thread's ring (a reservation, published when it
 /// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
 /// the record moves into the guard's own buffer and is copied into a ring at its end.
+///
+/// A span's record header holds what its end needs to give the thread back its parent as the
+/// current span (its own sequence number and its parent's); only a span that did not start
+/// as a child of the thread's current span (an explicit parent) or whose sampling decision
+/// differs from its parent's keeps a copy of the thread's context in saved_.
 struct span_storage {
+    // rec_ and ring_ are apart so that a compiler does not pack their stores into one vector
+    // store (two more instructions on the hot path).
     record_header* rec_;      // the record being written: in a ring or in buf_; null once ended or never started
-    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
-    pipeline_core* core_;     // where the record goes; null for a span that is not sampled
     std::uint32_t used_;      // bytes of the body written (slots, then the tail)
     std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
-    std::uint64_t id_;        // this span's id, to tell whether it is still the thread's current span
-    span_ref saved_;          // the thread's current span before this one
+    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
+    pipeline_core* core_;     // set only once the record is in buf_ (ring_ knows it before); null when not sampled
+    span_ref saved_;          // with flag_restore_saved: the thread's current span before this one
     record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
 
     std::byte* body() noexcept { return reinterpret_cast<std::byte*>(rec_) + sizeof(record_header); }
+    /// The kind's slots, 8-byte words at the start of the body (8-byte aligned in a ring and
+    /// in buf_).
+    std::uint64_t* slots() noexcept { return reinterpret_cast<std::uint64_t*>(body()); }
+
+    /// The pipeline this span records into, or null when it is not sampled.
+    pipeline_core* core() const noexcept;
 
     /// Moves the record out of the ring into buf_ (its reservation is given up).
-    TACIT_COLD void evict() noexcept {
-        std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
-        rec_ = &buf_.h;
-        ring_ = nullptr;
-    }
+    void evict() noexcept;
 };
 
 /// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
@@ -1998,12 +2047,13 @@ struct thread_ring {
     span_storage* open = nullptr;            // producer only: the span whose record is the ring's reservation
     const thread_state* producer = nullptr;  // the thread that writes this ring
     // Written by the producer only; relaxed load + store is enough for a single writer, and the
-    // background thread reads them relaxed for statistics.
-    alignas(cache_line) std::atomic<std::uint64_t> pushed{0};
-    std::atomic<std::uint64_t> dropped_full{0};
+    // background thread reads them relaxed for statistics. Records published are not counted
+    // here (the hot path would pay for it) but by the background thread, as it takes them.
+    alignas(cache_line) std::atomic<std::uint64_t> dropped_full{0};
     std::atomic<std::uint64_t> truncated{0};
     std::atomic<std::uint64_t> dropped_attributes{0};
-    alignas(cache_line) std::atomic<bool> producer_gone{false};
+    alignas(cache_line) std::atomic<std::uint64_t> consumed{0};  // written by the background thread only
+    std::atomic<bool> producer_gone{false};
     std::atomic<int> owners{2};
 
     /// The producer gives up the ring's reservation: its span's record moves to the guard.
@@ -2024,9 +2074,32 @@ struct thread_ring {
     }
 };
 
+inline pipeline_core* span_storage::core() const noexcept { return ring_ ? ring_->core : core_; }
+
+TACIT_COLD inline void span_storage::evict() noexcept {
+    std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
+    rec_ = &buf_.h;
+    core_ = ring_->core;
+    ring_ = nullptr;
+}
+
 /// The run-time switch read from OTEL_SDK_DISABLED / TACIT_DISABLED / DO_NOT_TRACK: non-zero
 /// means recording is off in this process. One relaxed load and a branch per span.
 inline std::atomic<std::uint32_t> g_off{0};
+
+/// g_off's relaxed load and test as a span starts. GCC loads an atomic into a register before
+/// testing it; on x86-64 one compare with the memory operand is the same relaxed load (an
+/// aligned 32-bit read) in one instruction less, which is a fifth of a span switched off.
+inline bool switched_off() noexcept {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    static_assert(sizeof(g_off) == 4 && std::atomic<std::uint32_t>::is_always_lock_free);
+    bool off;
+    asm volatile("cmpl $0, %1" : "=@ccne"(off) : "m"(g_off));
+    return off;
+#else
+    return g_off.load(std::memory_order_relaxed) != 0;
+#endif
+}
 
 /// The optional default pipeline that tacit::start<K>() records into (none unless the user
 /// installs one).
@@ -2086,11 +2159,14 @@ inline std::uint64_t splitmix64(std::uint64_t& x) noexcept { return mix64(x += 0
 /// leave the thread (the background thread, span.context(), tacit::current_context()).
 constexpr std::uint64_t span_id_of(std::uint64_t seq) noexcept { return mix64(seq); }
 
-/// The trace id of a trace whose root span has this sequence number: two more bijections of
-/// it, so distinct roots get distinct ids and the halves are never both zero.
-constexpr trace_id trace_of_root(std::uint64_t seq) noexcept {
-    return {mix64(seq ^ 0x9E3779B97F4A7C15ull), mix64(seq ^ 0xD1B54A32D192ED03ull)};
+/// The trace id of a trace whose root span has this sequence number: its low half is the
+/// root's span id, its high half that times an odd constant. Both are bijections of the
+/// sequence number, so distinct roots get distinct trace ids, and neither half is ever zero;
+/// it costs the background thread one mix and one multiply.
+constexpr trace_id trace_of_root_id(std::uint64_t root_span_id) noexcept {
+    return {root_span_id * 0x9E3779B97F4A7C15ull, root_span_id};
 }
+constexpr trace_id trace_of_root(std::uint64_t seq) noexcept { return trace_of_root_id(span_id_of(seq)); }
 
 /// A kept trace as a W3C trace id.
 constexpr trace_id trace_of(std::uint64_t hi, std::uint64_t lo, bool lazy) noexcept {
@@ -2116,19 +2192,32 @@ struct pipeline_core {
     /// thread's slot, so one compare tests both "this thread's ring is at hand" and
     /// "recording is on".
     static constexpr std::uint64_t no_uid = ~std::uint64_t{0};
+    /// It is also no_uid while the sampler is not the default parentbased_always_on, so the
+    /// inlined start needs no sampling decision of its own: a root is recorded and a child
+    /// follows its parent. Every other case takes the general start.
     std::atomic<std::uint64_t> recording_uid{uid};
     std::atomic<bool> enabled{true};
-
-    void set_enabled(bool on) noexcept {
-        enabled.store(on, std::memory_order_relaxed);
-        recording_uid.store(on ? uid : no_uid, std::memory_order_relaxed);
-    }
     std::atomic<bool> share_content{false};
     /// A span without a sampled parent to follow is recorded when the low 56 bits of its trace
     /// id are at least this (OpenTelemetry's TraceIdRatioBased rule; 0 = always, 2^56 = never).
     std::atomic<std::uint64_t> sample_threshold{0};
     /// parentbased_*: a span with a parent follows the parent's decision.
     std::atomic<bool> parent_based{true};
+
+    void set_enabled(bool on) noexcept {
+        enabled.store(on, std::memory_order_relaxed);
+        refresh_recording_uid();
+    }
+    void set_sampler(std::uint64_t threshold, bool follow_parent) noexcept {
+        sample_threshold.store(threshold, std::memory_order_relaxed);
+        parent_based.store(follow_parent, std::memory_order_relaxed);
+        refresh_recording_uid();
+    }
+    void refresh_recording_uid() noexcept {
+        bool simple = enabled.load(std::memory_order_relaxed) && sample_threshold.load(std::memory_order_relaxed) == 0 &&
+                      parent_based.load(std::memory_order_relaxed);
+        recording_uid.store(simple ? uid : no_uid, std::memory_order_relaxed);
+    }
     std::size_t ring_bytes = 256 * 1024;
 
     std::mutex registry_mutex;
@@ -2274,6 +2363,13 @@ TACIT_NOINLINE inline copy_result copy_utf8_slow(char* dst, std::size_t limit, c
     return {out, false, replaced};
 }
 
+/// A 64-bit word at any address (x86-64 and AArch64 store it unaligned at full speed).
+#if defined(__GNUC__) || defined(__clang__)
+typedef std::uint64_t unaligned_u64 __attribute__((aligned(1)));
+#else
+using unaligned_u64 = std::uint64_t;
+#endif
+
 /// The hot-path copy: an ASCII string of 8 to 16 bytes (tool and model names) takes two
 /// overlapping 8-byte loads, one check and two stores; other ASCII strings a check and a memcpy.
 inline copy_result copy_utf8(char* dst, std::size_t limit, const char* src, std::size_t n) noexcept {
@@ -2283,8 +2379,10 @@ inline copy_result copy_utf8(char* dst, std::size_t limit, const char* src, std:
             std::memcpy(&a, src, 8);
             std::memcpy(&b, src + n - 8, 8);
             if (TACIT_LIKELY(((a | b) & 0x8080808080808080ull) == 0)) {
-                std::memcpy(dst, &a, 8);
-                std::memcpy(dst + n - 8, &b, 8);
+                // Typed (unaligned) stores rather than memcpy: a char store may alias anything,
+                // and the span guard's fields would have to be reloaded after it.
+                *reinterpret_cast<unaligned_u64*>(dst) = a;
+                *reinterpret_cast<unaligned_u64*>(dst + n - 8) = b;
                 return {n, false, false};
             }
         } else if (all_ascii(src, n)) {
@@ -2420,23 +2518,23 @@ public:
 
     /// A span may be moved (e.g. returned from a factory); the source becomes inert.
     span(span&& o) noexcept {
-        core_ = o.core_;
-        used_ = o.used_;
-        last_entry_ = o.last_entry_;
-        id_ = o.id_;
-        saved_ = o.saved_;
         ring_ = o.ring_;
-        if (o.rec_ == nullptr) {
-            rec_ = nullptr;
-        } else if (ring_ != nullptr) {
-            rec_ = o.rec_;  // the reservation changes hands; the record stays where it is
-            ring_->open = this;
-        } else {
-            std::memcpy(&buf_, o.rec_, sizeof(detail::record_header) + used_);
-            rec_ = &buf_.h;
-        }
+        rec_ = o.rec_;
         o.rec_ = nullptr;
         o.ring_ = nullptr;
+        if (rec_ == nullptr) return;
+        // Only what the record says is set: core_ once it left the ring, saved_ with its flag,
+        // last_entry_ with entries.
+        used_ = o.used_;
+        if (rec_->entries) last_entry_ = o.last_entry_;
+        if (rec_->flags & detail::flag_restore_saved) saved_ = o.saved_;
+        if (ring_ != nullptr) {
+            ring_->open = this;  // the reservation changes hands; the record stays where it is
+        } else {
+            core_ = o.core_;
+            std::memcpy(&buf_, rec_, sizeof(detail::record_header) + used_);
+            rec_ = &buf_.h;
+        }
     }
     span& operator=(span&&) = delete;
 
@@ -2449,7 +2547,8 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (core_ == nullptr || !core_->share_content.load(std::memory_order_relaxed)) return *this;
+                detail::pipeline_core* c = core();
+                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
             }
             constexpr std::size_t slot = Kind::template slot_of<A>;
             constexpr std::uint64_t bit = std::uint64_t{1} << slot;
@@ -2458,8 +2557,8 @@ public:
             } else if constexpr (is_array(A::wire)) {
                 if (put_slot_array<A::wire>(slot, value)) rec_->present |= bit;
             } else {
-                std::uint64_t bits = scalar_bits<A::wire>(value);
-                std::memcpy(body() + slot * 8, &bits, 8);
+                // A typed store: unlike a memcpy, it cannot alias the guard's own fields.
+                slots()[slot] = scalar_bits<A::wire>(value);
                 rec_->present |= bit;
             }
         }
@@ -2541,7 +2640,7 @@ public:
     }
 
     /// True while the span will be exported (enabled, sampled, not yet ended).
-    bool recording() const noexcept { return rec_ != nullptr && core_ != nullptr; }
+    bool recording() const noexcept { return rec_ != nullptr && core() != nullptr; }
 
     /// Ends the span now; later calls and the destructor do nothing.
     void end() noexcept {
@@ -2550,32 +2649,25 @@ public:
         detail::record_header* h = rec_;
         if (h == nullptr) return;
         detail::thread_state& t = detail::t_state;
-        // Restore the parent as the thread's current span, unless a span started later is
+        // Give the thread its parent back as the current span, unless a span started later is
         // still current (spans ended out of order) or the guard moved to another thread.
-        if (t.current.span == id_) t.current = saved_;
-        if (core_ == nullptr) {  // started, not sampled: its context alone
+        if (t.current.span == h->span) {
+            if (TACIT_LIKELY(!(h->flags & detail::flag_restore_saved))) t.current.span = h->parent;
+            else t.current = saved_;
+        }
+        detail::thread_ring* r = ring_;
+        // Still the ring's reservation, on the thread that writes the ring (one compare in the
+        // common case): published where it lies.
+        if (TACIT_LIKELY(r != nullptr) && TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
+            h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
+            std::size_t size = sizeof(detail::record_header) + used_;
+            h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+            r->open = nullptr;
+            r->ring.commit(size);
             rec_ = nullptr;
             return;
         }
-        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
-        std::size_t size = sizeof(detail::record_header) + used_;
-        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        if (detail::thread_ring* r = ring_) {
-            // Still the ring's reservation. On the thread that writes the ring (one compare in
-            // the common case) it is published where it lies.
-            if (TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
-                r->open = nullptr;
-                r->ring.commit(size);
-                detail::thread_ring::bump(r->pushed);
-                rec_ = nullptr;
-                return;
-            }
-            // Ended on another thread: the record leaves the starting thread's ring.
-            r->close_open();
-            h = rec_;
-        }
-        rec_ = nullptr;
-        publish_copy(t, h, size);
+        end_elsewhere(t);
     }
 
 private:
@@ -2587,11 +2679,36 @@ private:
     template <span_kind_type K> friend span<K> event(pipeline&) noexcept;
     template <span_kind_type E, span_kind_type K> friend class event_builder;
 
-    span() noexcept { rec_ = nullptr; }
+    /// Starts the span in a pipeline (null: none), unless tacit is switched off. Every path sets rec_
+    /// once, so a span that records stores no null first.
+    /// core() gives the pipeline, and is called only when recording (so a span switched off
+    /// does not even load it).
+    template <class CoreOf>
+    TACIT_INLINE span(CoreOf core, const span_context* parent) noexcept {
+        if (TACIT_UNLIKELY(detail::switched_off())) {
+            rec_ = nullptr;
+            return;
+        }
+        begin(core(), parent);
+    }
+
+    /// The rest of end(): a span not sampled, a record in the guard's buffer, or a span ended
+    /// on another thread than the one whose ring holds its record.
+    TACIT_NOINLINE void end_elsewhere(detail::thread_state& t) noexcept {
+        // Ended on another thread: the record leaves the starting thread's ring for buf_.
+        if (detail::thread_ring* r = ring_) r->close_open();
+        detail::record_header* h = rec_;
+        rec_ = nullptr;
+        if (core_ == nullptr) return;  // started, not sampled: its context alone
+        h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
+        std::size_t size = sizeof(detail::record_header) + used_;
+        h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+        publish_copy(t, h, size);
+    }
 
     /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
     /// ring has one producer, and the thread that started it may have exited.
-    TACIT_NOINLINE void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
+    void publish_copy(detail::thread_state& t, const detail::record_header* h, std::size_t size) noexcept {
         detail::thread_ring* r = core_->ring_for(t);
         r->close_open();  // its reservation is about to be reused
         std::byte* p = r->ring.try_reserve(size);
@@ -2602,65 +2719,102 @@ private:
         }
         std::memcpy(p, h, size);
         r->ring.commit(size);
-        detail::thread_ring::bump(r->pushed);
         if (TACIT_UNLIKELY(r->ring.filling())) core_->wake_if_sleeping();
     }
 
     /// Starts a span in core; parent == nullptr means "the thread's current span". The common
-    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span)
-    /// makes no call and is inlined where the span starts; anything else takes begin_general().
+    /// case (the thread's ring for this pipeline is at hand, has room and holds no open span;
+    /// the default sampler; a sampled parent or none) makes no call and is inlined where the
+    /// span starts; anything else takes begin_general().
     TACIT_INLINE void begin(detail::pipeline_core* core, const span_context* parent) noexcept {
         detail::thread_state& t = detail::t_state;
-        if (TACIT_UNLIKELY(core == nullptr)) return;
+        if (TACIT_UNLIKELY(core == nullptr)) {
+            rec_ = nullptr;
+            return;
+        }
         detail::thread_ring* r = t.slots[0].ring;
-        // No slot matches while recording is off: one compare tests both.
-        if (TACIT_UNLIKELY(t.slots[0].uid != core->recording_uid.load(std::memory_order_relaxed) || r->open != nullptr))
-            return begin_general(core, parent);
-        std::byte* p = r->ring.try_reserve_fast(TACIT_RECORD_BYTES);
-        if (TACIT_UNLIKELY(p == nullptr)) return begin_general(core, parent);
-        placement at;
-        if (!open_context(t, core, parent, at)) return;
+        // No slot matches while recording is off or the sampler is not the default: one
+        // compare tests all three.
+        if (TACIT_UNLIKELY(parent != nullptr || t.slots[0].uid != core->recording_uid.load(std::memory_order_relaxed) ||
+                           r->open != nullptr))
+            return begin_slow(core, parent);
+        std::uint64_t at = r->ring.head();
+        std::uint64_t par = t.current.span;
+        if (TACIT_UNLIKELY(!r->ring.fits_fast(at, TACIT_RECORD_BYTES) || (par != 0 && !(t.current.trace_flags & 1))))
+            return begin_slow(core, parent);
+        auto* h = reinterpret_cast<detail::record_header*>(r->ring.room_at(at));
+        if (h == nullptr) __builtin_unreachable();  // lets the compiler skip the guard's test after start
+        std::uint64_t seq = t.seq++;
+        if (par == 0) {  // a root: a new trace, named after its sequence number
+            // With lazy_trace set, trace_lo is never read: neither it nor the header's is written.
+            t.current.trace_hi = seq;
+            t.current.span = seq;
+            t.current.trace_flags = 1;
+            t.current.lazy_trace = true;
+            write_header<true>(h, seq, 0, seq, 0, detail::flag_lazy_trace);
+        } else {  // a child of the thread's current span, in its trace
+            t.current.span = seq;
+            write_header(h, t.current.trace_hi, t.current.trace_lo, seq, par,
+                         t.current.lazy_trace ? detail::flag_lazy_trace | detail::flag_lazy_parent : detail::flag_lazy_parent);
+        }
+        // The guard's own state last: a store through the header (a pointer, such as its
+        // kind) could be the guard's, as far as the compiler knows, and would make it reload.
         r->open = this;
         ring_ = r;
-        write_header(reinterpret_cast<detail::record_header*>(p), core, at);
+        rec_ = h;
+        used_ = slot_bytes;
     }
 
-    TACIT_NOINLINE void begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
-        if (!core->enabled.load(std::memory_order_relaxed)) return;
+    /// begin_general(), and then what it did in the terms the inlined path uses: so after a
+    /// span starts the compiler knows the guard's state on either path, and tests it once.
+    TACIT_INLINE void begin_slow(detail::pipeline_core* core, const span_context* parent) noexcept {
+        detail::record_header* h = begin_general(core, parent);
+        rec_ = h;
+        used_ = slot_bytes;
+    }
+
+    /// Returns the record it writes (rec_), or null when the span does not start.
+    TACIT_NOINLINE detail::record_header* begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
+        if (!core->enabled.load(std::memory_order_relaxed)) return nullptr;
         detail::thread_state& t = detail::t_state;
         if (TACIT_UNLIKELY(t.seq == 0)) detail::seed_thread(t);  // the thread's first span
-        placement at;
-        if (!open_context(t, core, parent, at)) return;
         // Straight into the thread's ring when it has room; a span still open there (the
         // parent, usually) first moves its record into its own guard.
+        placement at;
+        if (!open_context(t, core, parent, at)) return rec_;
         detail::thread_ring* r = core->ring_for(t);
         r->close_open();
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
         ring_ = nullptr;
+        core_ = core;
         if (std::byte* p = r->ring.try_reserve(TACIT_RECORD_BYTES)) {
             if (TACIT_UNLIKELY(r->ring.filling())) core->wake_if_sleeping();
             h = reinterpret_cast<detail::record_header*>(p);
             r->open = this;
             ring_ = r;
         }
-        write_header(h, core, at);
+        rec_ = h;
+        used_ = slot_bytes;
+        write_header(h, at.hi, at.lo, at.seq, at.parent, at.flags);
+        return h;
     }
 
-    /// Where a new span hangs in its trace, as begin() decides it.
+    /// Where a new span hangs in its trace, as begin_general() decides it.
     struct placement {
-        detail::span_ref trace;  // the parent's trace and span (span 0: a root)
-        std::uint8_t flags;      // record flags: remote parent, lazy trace, lazy parent
+        std::uint64_t hi, lo;  // the trace (with flag_lazy_trace: hi is the root's sequence number)
+        std::uint64_t seq;     // this span's sequence number
+        std::uint64_t parent;  // the parent's id, or with flag_lazy_parent its sequence number; 0: a root
+        std::uint8_t flags;    // record flags
     };
 
     /// Makes this span the thread's current one: its trace (the parent's, or a new one), its
     /// sequence number and the sampling decision. Returns whether it records.
     bool open_context(detail::thread_state& t, detail::pipeline_core* core, const span_context* parent,
                       placement& at) noexcept {
-        // Scalars, not a copy of the aggregate: compilers keep them in registers.
-        std::uint64_t hi = t.current.trace_hi, lo = t.current.trace_lo, par = t.current.span;
-        std::uint8_t tf = t.current.trace_flags;
-        bool lazy = t.current.lazy_trace;
-        saved_ = {hi, lo, par, tf, lazy};
+        detail::span_ref cur = t.current;
+        std::uint64_t hi = cur.trace_hi, lo = cur.trace_lo, par = cur.span;
+        std::uint8_t tf = cur.trace_flags;
+        bool lazy = cur.lazy_trace;
         std::uint8_t flags = par ? detail::flag_lazy_parent : 0;
         if (parent != nullptr) {
             hi = parent->trace.hi;
@@ -2693,15 +2847,22 @@ private:
             sampled = (detail::trace_of(hi, lo, lazy).lo & low56) >= threshold;
         }
         if (lazy) flags |= detail::flag_lazy_trace;
-        t.current = {hi, lo, seq, static_cast<std::uint8_t>(sampled ? 1 : 0), lazy};
-        id_ = seq;
-        at = {{hi, lo, par, tf, lazy}, flags};
+        std::uint8_t own_tf = sampled ? 1 : 0;
+        // Its end restores the thread's context from a copy when the header alone cannot say
+        // what it was: an explicit parent, or a parent sampled otherwise than this span.
+        if (parent != nullptr || (cur.span != 0 && (cur.trace_flags & 1) != own_tf)) {
+            saved_ = cur;
+            flags |= detail::flag_restore_saved;
+        }
+        t.current = {hi, lo, seq, own_tf, lazy};
+        at = {hi, lo, seq, par, flags};
         if (TACIT_UNLIKELY(!sampled)) {
             // Not recording, but its context still propagates: the guard's own header holds
             // it, and sets write there harmlessly.
             buf_.h.trace_hi = hi;
             buf_.h.trace_lo = lo;
             buf_.h.span = seq;
+            buf_.h.parent = par;
             buf_.h.trace_flags = 0;
             buf_.h.flags = flags;
             rec_ = &buf_.h;
@@ -2712,18 +2873,24 @@ private:
         return sampled;
     }
 
-    void write_header(detail::record_header* h, detail::pipeline_core* core, const placement& at) noexcept {
-        rec_ = h;
-        core_ = core;
-        used_ = slot_bytes;
+    template <bool LazyRoot = false>
+    static void write_header(detail::record_header* h, std::uint64_t hi, std::uint64_t lo, std::uint64_t seq,
+                             std::uint64_t parent, std::uint8_t flags) noexcept {
         h->kind = &Kind::info;
-        h->trace_hi = at.trace.trace_hi;
-        h->trace_lo = at.trace.trace_lo;
-        h->span = id_;
-        h->parent = at.trace.span;
+        h->trace_hi = hi;
+        if constexpr (!LazyRoot) h->trace_lo = lo;
+        h->span = seq;
+        h->parent = parent;
         h->present = 0;
-        std::uint64_t word = detail::start_word(at.flags, 1);  // status, counts: zero
-        std::memcpy(&h->status, &word, 8);
+        // Field by field, not one memcpy of the word: the compiler merges these stores into
+        // one, and typed stores let it keep the guard's fields in registers across them.
+        h->status = 0;
+        h->flags = flags;
+        h->trace_flags = 1;
+        h->entries = 0;
+        h->dropped_attributes = 0;
+        h->dropped_events = 0;
+        h->truncated = 0;
         h->start_tick = detail::now_ticks();
     }
 
@@ -2766,17 +2933,17 @@ private:
     /// A declared string attribute: the bytes go to the tail, the slot says where.
     bool put_slot_string(std::size_t slot, std::string_view s) noexcept {
         std::size_t limit = TACIT_MAX_STRING;
-        if (TACIT_UNLIKELY(used_ + TACIT_MAX_STRING > body_size)) {
+        if (TACIT_UNLIKELY(used_ > body_size - TACIT_MAX_STRING)) {
             if (used_ + 8 > body_size) {
                 ++rec_->dropped_attributes;
                 return false;
             }
             limit = body_size - used_;
         }
-        std::size_t n = put_chars(body() + used_, limit, s);
-        std::uint64_t ref = detail::slot_word(used_, n);
-        std::memcpy(body() + slot * 8, &ref, 8);
-        used_ += static_cast<std::uint32_t>(detail::round8(n));
+        std::uint32_t at = used_;
+        std::size_t n = put_chars(body() + at, limit, s);
+        slots()[slot] = detail::slot_word(at, n);
+        used_ = at + static_cast<std::uint32_t>(detail::round8(n));
         return true;
     }
 
@@ -2815,8 +2982,7 @@ private:
         }
         std::size_t off = used_;
         std::uint32_t count = put_elements<W>(range, off);
-        std::uint64_t ref = detail::slot_word(used_, count);
-        std::memcpy(body() + slot * 8, &ref, 8);
+        slots()[slot] = detail::slot_word(used_, count);
         used_ = static_cast<std::uint32_t>(off);
         return true;
     }
@@ -2879,7 +3045,8 @@ public:
         if constexpr (detail::vet_set<EventKind, A, V>()) {
             if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                if (span_.core_ == nullptr || !span_.core_->share_content.load(std::memory_order_relaxed)) return *this;
+                detail::pipeline_core* c = span_.core();
+                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -2908,18 +3075,13 @@ auto span<Kind>::event() noexcept {
 /// current span. Costs one relaxed load and a branch when tacit is switched off at run time.
 template <span_kind_type Kind>
 span<Kind> start() noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0))
-        s.begin(detail::g_default.load(std::memory_order_acquire), nullptr);
-    return s;
+    return span<Kind>([] { return detail::g_default.load(std::memory_order_acquire); }, nullptr);
 }
 
 /// Starts a span of Kind in pipeline p, child of the thread's current span.
 template <span_kind_type Kind>
 span<Kind> start(pipeline& p) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0)) s.begin(detail::core_of(p), nullptr);
-    return s;
+    return span<Kind>([&p] { return detail::core_of(p); }, nullptr);
 }
 
 /// Starts a span of Kind in the default pipeline, child of an explicit parent (from another
@@ -2927,17 +3089,12 @@ span<Kind> start(pipeline& p) noexcept {
 /// (tacit::span_context{}) starts a new trace.
 template <span_kind_type Kind>
 span<Kind> start(const span_context& parent) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0))
-        s.begin(detail::g_default.load(std::memory_order_acquire), &parent);
-    return s;
+    return span<Kind>([] { return detail::g_default.load(std::memory_order_acquire); }, &parent);
 }
 
 template <span_kind_type Kind>
 span<Kind> start(pipeline& p, const span_context& parent) noexcept {
-    span<Kind> s;
-    if (TACIT_LIKELY(detail::g_off.load(std::memory_order_relaxed) == 0)) s.begin(detail::core_of(p), &parent);
-    return s;
+    return span<Kind>([&p] { return detail::core_of(p); }, &parent);
 }
 
 /// Records an instantaneous event of an event_kind on its own (start == end), child of the
@@ -3090,94 +3247,126 @@ inline span_context current_context() noexcept { return {}; }
 
 namespace tacit::inline TACIT_ABI::detail {
 
-/// A buffer whose capacity is set before a batch is decoded, so appending needs no check and
-/// never moves what views already point to.
+/// A buffer whose capacity is set once, so appending needs no check and never moves what views
+/// already point to. Its storage is not constructed: pages the batches never reach are never
+/// touched (the element types are implicit-lifetime, and every element is written before it
+/// is read).
 template <class T>
 class bounded_buffer {
 public:
-    void reset(std::size_t capacity) {
+    bounded_buffer() = default;
+    bounded_buffer(const bounded_buffer&) = delete;
+    bounded_buffer& operator=(const bounded_buffer&) = delete;
+    ~bounded_buffer() { ::operator delete(data_); }
+
+    void reserve(std::size_t capacity) {
         if (capacity > capacity_) {
-            data_.reset(new T[capacity]);
+            T* fresh = static_cast<T*>(::operator new(capacity * sizeof(T)));
+            ::operator delete(data_);
+            data_ = fresh;
             capacity_ = capacity;
         }
         size_ = 0;
     }
+    void clear() noexcept { size_ = 0; }
+    void resize(std::size_t n) noexcept { size_ = n; }
     void push_back(const T& v) noexcept { data_[size_++] = v; }
     /// Counts n elements written in place past size().
     void grow_by(std::size_t n) noexcept { size_ += n; }
-    T* data() noexcept { return data_.get(); }
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
     T& operator[](std::size_t i) noexcept { return data_[i]; }
 
 private:
-    std::unique_ptr<T[]> data_;
+    T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
 };
 
-/// memcpy in 256-byte blocks: each block's copy is inlined as vector moves, where a libc
-/// memcpy of many kilobytes switches to `rep movsb`, which valgrind counts per byte and which
-/// is no faster on the runs of records this copies.
-inline void copy_bytes(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 256 <= n; i += 256) std::memcpy(dst + i, src + i, 256);
-    if (i < n) std::memcpy(dst + i, src + i, n - i);
-}
-
+/// Turns records into the span views of one export call, reading each record where it lies in
+/// its ring, so the ring's bytes are free again as soon as the batch is decoded: a batch holds
+/// copies of the records' strings, never pointers into a ring.
 class batch_decoder {
 public:
+    /// The most record bytes one batch decodes. Everything a record yields (attribute,
+    /// element, event and link views, string bytes) is bounded by its size, so this bounds
+    /// every buffer; a batch ends early rather than let one move.
+    static constexpr std::size_t batch_bytes = 128 * 1024;
+
+    static constexpr std::size_t spans_capacity = batch_bytes / sizeof(record_header) + 1;
+
+    batch_decoder() {
+        spans_.reserve(spans_capacity);
+        attrs_.reserve(batch_bytes / 8);
+        items_.reserve(batch_bytes / 8);
+        events_.reserve(batch_bytes / sizeof(entry_header));
+        links_.reserve(batch_bytes / sizeof(entry_header));
+        arena_.reserve(batch_bytes);
+    }
+
+    /// Starts a new batch: the views of the last one are no longer needed.
     void clear() noexcept {
-        raw_size_ = 0;
-        records_ = 0;
-        runs_.clear();
-    }
-    std::size_t size() const noexcept { return records_; }
-
-    /// Copies a run of whole records (contiguous in a ring) with one memcpy.
-    void add_run(const std::byte* run, std::size_t bytes, std::size_t records, std::uint32_t thread) {
-        std::size_t at = raw_size_;
-        if (at + bytes > raw_capacity_) grow(at + bytes);
-        copy_bytes(raw_.get() + at, run, bytes);
-        raw_size_ = at + bytes;
-        records_ += records;
-        runs_.push_back({at, records, thread});
-    }
-
-
-    /// Views of every record added since clear(); valid until the next add() or clear().
-    std::span<const span_view> build(const tick_converter& clock) {
-        // Every attribute takes at least 8 bytes (a slot), every event and link 16 (an entry)
-        // and every array element 8, so these bounds hold and the buffers never reallocate
-        // while views point into them.
-        spans_.reset(records_);
-        attrs_.reset(raw_size_ / 8 + 1);
-        events_.clear();
-        events_.reserve(raw_size_ / sizeof(entry_header) + 1);
-        links_.clear();
-        links_.reserve(raw_size_ / sizeof(entry_header) + 1);
+        spans_.clear();
+        attrs_.clear();
         items_.clear();
-        items_.reserve(raw_size_ / 8 + 1);
-        for (const run& r : runs_) {
-            const std::byte* p = raw_.get() + r.offset;
-            for (std::size_t k = 0; k < r.records; ++k) {
-                // Reused objects: decode() writes every field.
-                spans_.grow_by(1);
-                span_view& s = spans_[spans_.size() - 1];
-                p += decode(p, clock, s);
-                s.thread = r.thread;
-            }
-        }
-        return {spans_.data(), spans_.size()};
+        events_.clear();
+        links_.clear();
+        arena_.clear();
+        bytes_ = 0;
     }
+    std::size_t size() const noexcept { return spans_.size(); }
+    bool empty() const noexcept { return spans_.size() == 0; }
+
+    /// Decodes the records of ring, where they lie, into the batch until the ring is empty or
+    /// the batch full (max spans, or batch_bytes); frees them. Returns the records taken, and
+    /// sets full when some were left for the next batch.
+    std::size_t take(spsc_ring& ring, std::uint32_t thread, const tick_converter& clock, std::size_t max, bool& full) {
+        // Where the batch ends, in locals for the loop (the compiler keeps them in registers;
+        // members would be reloaded after every store through a view).
+        cursor c{attrs_.data() + attrs_.size(), arena_.data() + arena_.size(), bytes_, 0, 0};
+        span_view* out = spans_.data() + spans_.size();
+        span_view* const last = spans_.data() + std::min(max, spans_capacity);
+        std::size_t n = ring.consume([&](const std::byte* p, std::size_t size) {
+            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || out == last)) {
+                full = true;
+                return false;
+            }
+            c.bytes += size;
+            decode(p, clock, *out, c);
+            out->thread = thread;
+            ++out;
+            return true;
+        });
+        spans_.resize(static_cast<std::size_t>(out - spans_.data()));
+        sync(c);
+        return n;
+    }
+
+    std::span<const span_view> spans() const noexcept { return {spans_.data(), spans_.size()}; }
 
     std::uint64_t truncated = 0;
     std::uint64_t dropped_attributes = 0;
 
 private:
-    struct run {
-        std::size_t offset;
-        std::size_t records;
-        std::uint32_t thread;
+    /// The batch's ends while take() runs: the next attribute view and string byte, the
+    /// record bytes, and counters added to the members when it returns.
+    struct cursor {
+        attribute_view* attrs;
+        char* chars;
+        std::size_t bytes;
+        std::uint64_t truncated;
+        std::uint64_t dropped_attributes;
     };
+
+    /// Writes a cursor back into the members.
+    void sync(cursor& c) noexcept {
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
+        bytes_ = c.bytes;
+        truncated += c.truncated;
+        dropped_attributes += c.dropped_attributes;
+        c.truncated = c.dropped_attributes = 0;
+    }
 
     static std::uint64_t word(const std::byte* p) noexcept {
         std::uint64_t v;
@@ -3200,13 +3389,13 @@ private:
     }
 
     /// An array's elements at payload, as views kept in items_.
-    value_view array(value_type t, std::uint32_t count, const std::byte* payload) {
+    value_view array(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
         std::size_t first = items_.size();
         const std::byte* q = payload;
         for (std::uint32_t k = 0; k < count; ++k) {
             if (t == value_type::string_array) {
                 std::uint64_t len = word(q);
-                items_.push_back(value_view::of(std::string_view(reinterpret_cast<const char*>(q + 8), len)));
+                items_.push_back(value_view::of(sink.string(q + 8, len)));
                 q += 8 + round8(len);
             } else {
                 items_.push_back(scalar(element_type(t), q));
@@ -3216,15 +3405,19 @@ private:
         return value_view::array(t, std::span<const value_view>(items_.data() + first, count));
     }
 
-    static value_view array_of(void* self, value_type t, std::uint32_t count, const std::byte* payload) {
-        return static_cast<batch_decoder*>(self)->array(t, count, payload);
+    static value_view array_of(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
+        return static_cast<batch_decoder*>(sink.self)->array(sink, t, count, payload);
     }
 
     /// A value of type t whose payload is at p; aux is a string's length or an array's count.
-    value_view value(value_type t, std::uint32_t aux, const std::byte* payload) {
-        if (t == value_type::string) return value_view::of(std::string_view(reinterpret_cast<const char*>(payload), aux));
+    value_view value(decode_sink& sink, value_type t, std::uint32_t aux, const std::byte* payload) {
+        if (t == value_type::string) return value_view::of(sink.string(payload, aux));
         if (!is_array(t)) return scalar(t, payload);
-        return array(t, aux, payload);
+        return array(sink, t, aux, payload);
+    }
+
+    TACIT_NOINLINE std::string_view error_type_of(const record_header& h) {
+        return (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len) : std::string_view(h.error_type, h.error_len);
     }
 
     std::string_view demangle(const char* name, std::size_t len) {
@@ -3242,49 +3435,75 @@ private:
 #endif
     }
 
-    /// Fills s from the record at p; returns the record's size.
-    std::size_t decode(const std::byte* p, const tick_converter& clock, span_view& s) {
-        // The bytes were copied in with memcpy, which creates the header object there.
+    /// The trace id of a record: a lazy trace is mixed from its root's sequence number, which
+    /// is the record's own for a root and the last one decoded for most children.
+    trace_id trace_of_record(const record_header& h, std::uint64_t span_id) noexcept {
+        if (!(h.flags & flag_lazy_trace)) return {h.trace_hi, h.trace_lo};
+        if (h.trace_hi == h.span) return trace_of_root_id(span_id);  // a root: its id is already mixed
+        if (h.trace_hi != last_root_) {
+            last_root_ = h.trace_hi;
+            last_trace_ = trace_of_root(h.trace_hi);
+        }
+        return last_trace_;
+    }
+
+    /// Fills s from the record at p.
+    void decode(const std::byte* p, const tick_converter& clock, span_view& s, cursor& c) {
+        // The producer wrote the header there (published with release, read after acquire).
         const auto& h = *reinterpret_cast<const record_header*>(p);
         const auto* kind = h.kind;
         s.name = kind->name;
         s.role = kind->role;
-        s.context = span_context{trace_of(h.trace_hi, h.trace_lo, (h.flags & flag_lazy_trace) != 0),
-                                 span_id{span_id_of(h.span)}, h.trace_flags, false};
+        std::uint64_t id = span_id_of(h.span);
+        s.context = span_context{trace_of_record(h, id), span_id{id}, h.trace_flags, false};
         s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
         s.parent_remote = (h.flags & flag_parent_remote) != 0;
         s.start_unix_ns = clock.to_unix_ns(h.start_tick);
         s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
         s.status = static_cast<status_code>(h.status);
         s.error_type = {};
-        if (h.status == static_cast<std::uint8_t>(status_code::error) && h.error_type) {
-            s.error_type = (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len)
-                                                          : std::string_view(h.error_type, h.error_len);
-        }
+        if (TACIT_UNLIKELY(h.status == static_cast<std::uint8_t>(status_code::error)) && h.error_type) s.error_type = error_type_of(h);
         s.trace_state = {};
         s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
         std::uint32_t dropped = h.dropped_attributes;
-        truncated += h.truncated;
+        c.truncated += h.truncated;
 
         // The declared attributes first, in declaration order, by the kind's own decoder.
         const std::byte* slots = p + sizeof(record_header);
-        attribute_view* first = attrs_.data() + attrs_.size();
-        std::size_t n = kind->decode_slots(slots, h.present, first, array_sink{this, &array_of});
+        attribute_view* first = c.attrs;
+        decode_sink& sink = sink_;
+        sink.chars = c.chars;
+        std::size_t n = static_cast<std::size_t>(kind->decode_slots(slots, h.present, first, sink) - first);
+        c.chars = sink.chars;
         if (TACIT_UNLIKELY(n > TACIT_MAX_ATTRIBUTES)) {
             dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
             n = TACIT_MAX_ATTRIBUTES;
         }
-        attrs_.grow_by(n);
+        c.attrs += n;
 
         s.dropped_events = h.dropped_events;
         if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
             s.attributes = std::span<const attribute_view>(first, n);
             s.dropped_attributes = dropped;
-            dropped_attributes += dropped;
+            c.dropped_attributes += dropped;
             s.events = {};
             s.links = {};
-            return h.ring.size;
+            return;
         }
+        // The out-of-line rest appends to attrs_ itself.
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        c.dropped_attributes += decode_entries(p, clock, s, first, n, dropped, sink);
+        c.attrs = attrs_.data() + attrs_.size();
+        c.chars = sink.chars;
+    }
+
+    /// The rest of decode() for a record with tail entries, out of line so that the common
+    /// record's decode saves no registers for it.
+    /// Returns the span's dropped attributes.
+    TACIT_NOINLINE std::uint32_t decode_entries(const std::byte* p, const tick_converter& clock, span_view& s,
+                                                attribute_view* first, std::size_t n, std::uint32_t dropped, decode_sink& sink) {
+        const auto& h = *reinterpret_cast<const record_header*>(p);
+        const std::byte* slots = p + sizeof(record_header);
         // Then one pass over the tail: ad-hoc attributes (a key set twice keeps its last
         // value; at most TACIT_MAX_ATTRIBUTES in all), events and their attributes, links and
         // the tracestate. Events' attributes are collected aside, after the span's.
@@ -3302,7 +3521,7 @@ private:
             q = slots + en.next;
             if (en.tag == entry_tag::attribute) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                attribute_view v{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)};
+                attribute_view v{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)};
                 if (!seen_slots) {
                     for (std::size_t k = 0; k < n; ++k) seen |= key_bit(first[k].key);
                     seen_slots = true;
@@ -3334,7 +3553,7 @@ private:
                 event_starts_.push_back(pending_.size());
             } else if (en.tag == entry_tag::event_attribute && events_.size() > event_first) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                pending_.push_back(attribute_view{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)});
+                pending_.push_back(attribute_view{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)});
             } else if (en.tag == entry_tag::link) {
                 link_words w;
                 std::memcpy(&w, payload, sizeof w);
@@ -3342,12 +3561,11 @@ private:
                                                         static_cast<std::uint8_t>(w.flags), (w.flags >> 8 & 1) != 0},
                                            {}, {}});
             } else if (en.tag == entry_tag::trace_state) {
-                s.trace_state = std::string_view(reinterpret_cast<const char*>(payload), en.aux);
+                s.trace_state = sink.string(payload, en.aux);
             }
         }
         s.attributes = std::span<const attribute_view>(first, n);
         s.dropped_attributes = dropped;
-        dropped_attributes += dropped;
         std::size_t n_events = events_.size() - event_first;
         if (n_events) {
             // Move this span's event attributes after its span attributes and point at them.
@@ -3364,7 +3582,7 @@ private:
         }
         s.events = std::span<const event_view>(events_.data() + event_first, n_events);
         s.links = std::span<const link_view>(links_.data() + link_first, links_.size() - link_first);
-        return h.ring.size;
+        return dropped;
     }
 
     /// Keys are compile-time strings: the same declaration gives the same pointer, so most
@@ -3375,27 +3593,18 @@ private:
         return a == b;
     }
 
-    void grow(std::size_t need) {
-        std::size_t cap = raw_capacity_ ? raw_capacity_ : 64 * 1024;
-        while (cap < need) cap *= 2;
-        std::unique_ptr<std::byte[]> bigger(new std::byte[cap]);
-        if (raw_size_) std::memcpy(bigger.get(), raw_.get(), raw_size_);
-        raw_ = std::move(bigger);
-        raw_capacity_ = cap;
-    }
-
-    std::unique_ptr<std::byte[]> raw_;  // copies of records; grown, never zero-filled
-    std::size_t raw_size_ = 0;
-    std::size_t raw_capacity_ = 0;
-    std::size_t records_ = 0;
-    std::vector<run> runs_;
     std::vector<attribute_view> pending_;     // event attributes of the span being decoded
     std::vector<std::size_t> event_starts_;
+    std::size_t bytes_ = 0;                   // record bytes in this batch
+    decode_sink sink_{nullptr, this, &array_of};  // only its chars change
     bounded_buffer<span_view> spans_;
     bounded_buffer<attribute_view> attrs_;
-    std::vector<event_view> events_;
-    std::vector<link_view> links_;
-    std::vector<value_view> items_;
+    bounded_buffer<event_view> events_;
+    bounded_buffer<link_view> links_;
+    bounded_buffer<value_view> items_;
+    bounded_buffer<char> arena_;              // the strings' bytes, each 8-byte aligned
+    std::uint64_t last_root_ = 0;             // the last lazy trace decoded, and its id
+    trace_id last_trace_{};
     std::unordered_map<const char*, std::string> demangled_;
 };
 
@@ -3431,10 +3640,8 @@ struct worker_state {
         std::uint64_t t = 0;
         if (s.kind == always_off || s.kind == parentbased_always_off) t = sampling_space;
         else if (s.kind == traceidratio || s.kind == parentbased_traceidratio) t = s.threshold;
-        core.sample_threshold.store(t, std::memory_order_relaxed);
-        core.parent_based.store(s.kind == parentbased_always_on || s.kind == parentbased_always_off ||
-                                    s.kind == parentbased_traceidratio,
-                                std::memory_order_relaxed);
+        core.set_sampler(t, s.kind == parentbased_always_on || s.kind == parentbased_always_off ||
+                                s.kind == parentbased_traceidratio);
     }
 
     pipeline_options options;
@@ -3471,7 +3678,10 @@ struct worker_state {
     tick_converter clock;
     std::uint64_t delivered = 0, batches = 0, exceptions = 0;
     // Counters of rings already released; atomic because an abandoned shutdown reads them.
-    std::atomic<std::uint64_t> retired_pushed{0}, retired_dropped{0};
+    std::atomic<std::uint64_t> retired_consumed{0}, retired_dropped{0};
+    /// Held by the background thread while it takes records out of the rings (never across
+    /// an export), so a shutdown that gives up on it can count what the rings still hold.
+    std::mutex consume_mutex;
 
     void diag(const std::string& m) {
         if (options.on_diagnostic) {
@@ -3501,7 +3711,7 @@ struct worker_state {
         for (auto it = reg.begin(); it != reg.end();) {
             thread_ring* r = *it;
             if (r->producer_gone.load(std::memory_order_acquire) && r->ring.used() == 0) {
-                retired_pushed.fetch_add(r->pushed.load(std::memory_order_relaxed), std::memory_order_relaxed);
+                retired_consumed.fetch_add(r->consumed.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 retired_dropped.fetch_add(r->dropped_full.load(std::memory_order_relaxed), std::memory_order_relaxed);
                 r->release();
                 it = reg.erase(it);
@@ -3515,17 +3725,19 @@ struct worker_state {
     }
 
     void update_counters() {
-        std::uint64_t pushed = retired_pushed.load(std::memory_order_relaxed);
+        // Records are counted as the background thread takes them (the host's hot path keeps no
+        // count), so between cycles `recorded` leaves out what the rings still hold.
+        std::uint64_t taken = retired_consumed.load(std::memory_order_relaxed);
         std::uint64_t dropped = retired_dropped.load(std::memory_order_relaxed), used = 0, cap = 0;
         std::uint32_t live = 0;
         for (auto* r : rings) {
-            pushed += r->pushed.load(std::memory_order_relaxed);
+            taken += r->consumed.load(std::memory_order_relaxed);
             dropped += r->dropped_full.load(std::memory_order_relaxed);
             used += r->ring.used();
             cap += r->ring.capacity();
             if (!r->producer_gone.load(std::memory_order_relaxed)) ++live;
         }
-        stats.recorded = pushed + dropped;
+        stats.recorded = taken + dropped;
         stats.dropped_ring_full = dropped;
         stats.dropped_disabled = disabled_dropped;
         stats.export_failed = 0;
@@ -3551,11 +3763,10 @@ struct worker_state {
         published_exporters = exporter_counts;
     }
 
-    /// Exports what the decoder holds, to every exporter, and accounts for every span.
+    /// Exports the batch the decoder holds to every exporter, and accounts for every span.
     void export_pending() {
-        if (decoder.size() == 0) return;
-        if (!clock.calibrated()) clock.calibrate();
-        auto spans = decoder.build(clock);
+        if (decoder.empty()) return;
+        std::span<const span_view> spans = decoder.spans();
         update_counters();
         stats.delivered = delivered + spans.size();
         export_batch batch{spans, stats, resource};
@@ -3588,21 +3799,31 @@ struct worker_state {
         decoder.clear();
     }
 
-    /// Moves records from every ring into the decoder, exporting whenever a batch is full.
-    /// Returns the number of records moved.
+    /// Decodes what every ring holds into batches, record by record where they lie, and
+    /// exports each batch once it is full (max_export_batch_size spans, or batch_bytes).
+    /// Returns the bytes taken.
     std::size_t drain(bool discard) {
         std::size_t moved = 0;
         const std::size_t max_batch = options.max_export_batch_size;
+        if (!discard && !clock.calibrated()) clock.calibrate();
         for (auto* r : rings) {
             for (;;) {
-                std::size_t room = discard ? SIZE_MAX : max_batch > decoder.size() ? max_batch - decoder.size() : 0;
-                std::size_t n = r->ring.consume_runs(room, [&](const std::byte* p, std::size_t bytes, std::size_t records) {
-                    if (!discard) decoder.add_run(p, bytes, records, r->thread_index);
-                });
-                moved += n;
-                if (discard) disabled_dropped += n;
-                if (decoder.size() >= max_batch) export_pending();
-                else break;
+                bool full = false;
+                std::size_t before = r->ring.used();
+                {
+                    std::lock_guard lock(consume_mutex);
+                    std::size_t n;
+                    if (discard) {  // switched off: counted, not exported
+                        n = r->ring.consume([](const std::byte*, std::size_t) { return true; });
+                        disabled_dropped += n;
+                    } else {
+                        n = decoder.take(r->ring, r->thread_index, clock, max_batch, full);
+                    }
+                    detail::thread_ring::bump(r->consumed, n);
+                }
+                moved += before - std::min(before, r->ring.used());
+                if (!full) break;
+                export_pending();  // outside the lock: an export may take long
             }
         }
         return moved;
@@ -3610,10 +3831,10 @@ struct worker_state {
 
     std::uint64_t disabled_dropped = 0;
 
-    /// After a drain that moved at least busy_records (a producer above about a million spans a
-    /// second), the background thread polls in 50 µs naps for busy_poll before it waits for the
-    /// doorbell or the schedule again.
-    static constexpr std::size_t busy_records = 64;
+    /// After a drain that moved at least busy_bytes (about 64 records: a producer above about a
+    /// million spans a second), the background thread polls in 50 µs naps for busy_poll before
+    /// it waits for the doorbell or the schedule again.
+    static constexpr std::size_t busy_bytes = 64 * 128;
     static constexpr auto busy_poll = std::chrono::milliseconds(2);
 
     void call_exporters(bool shutdown, std::chrono::steady_clock::time_point deadline) {
@@ -3708,8 +3929,8 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved >= busy_records) last_busy = now;
-            if (moved < busy_records && now - last_busy < busy_poll) {
+            if (moved >= busy_bytes) last_busy = now;
+            if (moved < busy_bytes && now - last_busy < busy_poll) {
                 // Spans are arriving fast: a short nap keeps the rings drained without waiting
                 // for the doorbell, whose wake-up can take longer than such a producer needs
                 // to fill a ring. At lower rates the doorbell's slack is ample and the thread
@@ -3942,21 +4163,24 @@ public:
         }
         // The worker is stuck in an exporter: leave it; it holds its own reference to the state.
         // Its last published figures predate what the host recorded since, so count the rings
-        // here (their counters are atomics; the registry lock is never held across an export):
-        // whatever was recorded and neither delivered nor dropped on the host is lost now.
+        // here (their counters are atomics; the registry and consume locks are never held
+        // across an export): what was taken from them, and the records they still hold.
+        // Whatever was recorded and neither delivered nor dropped on the host is lost now.
         {
-            std::uint64_t pushed = s.retired_pushed.load(std::memory_order_relaxed);
-            std::uint64_t dropped = s.retired_dropped.load(std::memory_order_relaxed);
+            std::uint64_t taken = 0, dropped = 0;
             {
                 std::lock_guard reg(s.core.registry_mutex);
+                std::lock_guard taking(s.consume_mutex);
+                taken = s.retired_consumed.load(std::memory_order_relaxed);
+                dropped = s.retired_dropped.load(std::memory_order_relaxed);
                 for (auto* r : s.core.registry) {
-                    pushed += r->pushed.load(std::memory_order_relaxed);
+                    taken += r->consumed.load(std::memory_order_relaxed) + r->ring.count_published();
                     dropped += r->dropped_full.load(std::memory_order_relaxed);
                 }
             }
             std::lock_guard lock(s.stats_mutex);
             auto& p = s.published;
-            p.recorded = pushed + dropped;
+            p.recorded = taken + dropped;
             p.dropped_ring_full = dropped;
             std::uint64_t accounted = p.dropped_ring_full + p.delivered + p.dropped_disabled;
             p.dropped_shutdown = p.recorded > accounted ? p.recorded - accounted : 0;

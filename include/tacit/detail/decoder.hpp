@@ -28,94 +28,126 @@
 
 namespace tacit::inline TACIT_ABI::detail {
 
-/// A buffer whose capacity is set before a batch is decoded, so appending needs no check and
-/// never moves what views already point to.
+/// A buffer whose capacity is set once, so appending needs no check and never moves what views
+/// already point to. Its storage is not constructed: pages the batches never reach are never
+/// touched (the element types are implicit-lifetime, and every element is written before it
+/// is read).
 template <class T>
 class bounded_buffer {
 public:
-    void reset(std::size_t capacity) {
+    bounded_buffer() = default;
+    bounded_buffer(const bounded_buffer&) = delete;
+    bounded_buffer& operator=(const bounded_buffer&) = delete;
+    ~bounded_buffer() { ::operator delete(data_); }
+
+    void reserve(std::size_t capacity) {
         if (capacity > capacity_) {
-            data_.reset(new T[capacity]);
+            T* fresh = static_cast<T*>(::operator new(capacity * sizeof(T)));
+            ::operator delete(data_);
+            data_ = fresh;
             capacity_ = capacity;
         }
         size_ = 0;
     }
+    void clear() noexcept { size_ = 0; }
+    void resize(std::size_t n) noexcept { size_ = n; }
     void push_back(const T& v) noexcept { data_[size_++] = v; }
     /// Counts n elements written in place past size().
     void grow_by(std::size_t n) noexcept { size_ += n; }
-    T* data() noexcept { return data_.get(); }
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
     T& operator[](std::size_t i) noexcept { return data_[i]; }
 
 private:
-    std::unique_ptr<T[]> data_;
+    T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
 };
 
-/// memcpy in 256-byte blocks: each block's copy is inlined as vector moves, where a libc
-/// memcpy of many kilobytes switches to `rep movsb`, which valgrind counts per byte and which
-/// is no faster on the runs of records this copies.
-inline void copy_bytes(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 256 <= n; i += 256) std::memcpy(dst + i, src + i, 256);
-    if (i < n) std::memcpy(dst + i, src + i, n - i);
-}
-
+/// Turns records into the span views of one export call, reading each record where it lies in
+/// its ring, so the ring's bytes are free again as soon as the batch is decoded: a batch holds
+/// copies of the records' strings, never pointers into a ring.
 class batch_decoder {
 public:
+    /// The most record bytes one batch decodes. Everything a record yields (attribute,
+    /// element, event and link views, string bytes) is bounded by its size, so this bounds
+    /// every buffer; a batch ends early rather than let one move.
+    static constexpr std::size_t batch_bytes = 128 * 1024;
+
+    static constexpr std::size_t spans_capacity = batch_bytes / sizeof(record_header) + 1;
+
+    batch_decoder() {
+        spans_.reserve(spans_capacity);
+        attrs_.reserve(batch_bytes / 8);
+        items_.reserve(batch_bytes / 8);
+        events_.reserve(batch_bytes / sizeof(entry_header));
+        links_.reserve(batch_bytes / sizeof(entry_header));
+        arena_.reserve(batch_bytes);
+    }
+
+    /// Starts a new batch: the views of the last one are no longer needed.
     void clear() noexcept {
-        raw_size_ = 0;
-        records_ = 0;
-        runs_.clear();
-    }
-    std::size_t size() const noexcept { return records_; }
-
-    /// Copies a run of whole records (contiguous in a ring) with one memcpy.
-    void add_run(const std::byte* run, std::size_t bytes, std::size_t records, std::uint32_t thread) {
-        std::size_t at = raw_size_;
-        if (at + bytes > raw_capacity_) grow(at + bytes);
-        copy_bytes(raw_.get() + at, run, bytes);
-        raw_size_ = at + bytes;
-        records_ += records;
-        runs_.push_back({at, records, thread});
-    }
-
-
-    /// Views of every record added since clear(); valid until the next add() or clear().
-    std::span<const span_view> build(const tick_converter& clock) {
-        // Every attribute takes at least 8 bytes (a slot), every event and link 16 (an entry)
-        // and every array element 8, so these bounds hold and the buffers never reallocate
-        // while views point into them.
-        spans_.reset(records_);
-        attrs_.reset(raw_size_ / 8 + 1);
-        events_.clear();
-        events_.reserve(raw_size_ / sizeof(entry_header) + 1);
-        links_.clear();
-        links_.reserve(raw_size_ / sizeof(entry_header) + 1);
+        spans_.clear();
+        attrs_.clear();
         items_.clear();
-        items_.reserve(raw_size_ / 8 + 1);
-        for (const run& r : runs_) {
-            const std::byte* p = raw_.get() + r.offset;
-            for (std::size_t k = 0; k < r.records; ++k) {
-                // Reused objects: decode() writes every field.
-                spans_.grow_by(1);
-                span_view& s = spans_[spans_.size() - 1];
-                p += decode(p, clock, s);
-                s.thread = r.thread;
-            }
-        }
-        return {spans_.data(), spans_.size()};
+        events_.clear();
+        links_.clear();
+        arena_.clear();
+        bytes_ = 0;
     }
+    std::size_t size() const noexcept { return spans_.size(); }
+    bool empty() const noexcept { return spans_.size() == 0; }
+
+    /// Decodes the records of ring, where they lie, into the batch until the ring is empty or
+    /// the batch full (max spans, or batch_bytes); frees them. Returns the records taken, and
+    /// sets full when some were left for the next batch.
+    std::size_t take(spsc_ring& ring, std::uint32_t thread, const tick_converter& clock, std::size_t max, bool& full) {
+        // Where the batch ends, in locals for the loop (the compiler keeps them in registers;
+        // members would be reloaded after every store through a view).
+        cursor c{attrs_.data() + attrs_.size(), arena_.data() + arena_.size(), bytes_, 0, 0};
+        span_view* out = spans_.data() + spans_.size();
+        span_view* const last = spans_.data() + std::min(max, spans_capacity);
+        std::size_t n = ring.consume([&](const std::byte* p, std::size_t size) {
+            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || out == last)) {
+                full = true;
+                return false;
+            }
+            c.bytes += size;
+            decode(p, clock, *out, c);
+            out->thread = thread;
+            ++out;
+            return true;
+        });
+        spans_.resize(static_cast<std::size_t>(out - spans_.data()));
+        sync(c);
+        return n;
+    }
+
+    std::span<const span_view> spans() const noexcept { return {spans_.data(), spans_.size()}; }
 
     std::uint64_t truncated = 0;
     std::uint64_t dropped_attributes = 0;
 
 private:
-    struct run {
-        std::size_t offset;
-        std::size_t records;
-        std::uint32_t thread;
+    /// The batch's ends while take() runs: the next attribute view and string byte, the
+    /// record bytes, and counters added to the members when it returns.
+    struct cursor {
+        attribute_view* attrs;
+        char* chars;
+        std::size_t bytes;
+        std::uint64_t truncated;
+        std::uint64_t dropped_attributes;
     };
+
+    /// Writes a cursor back into the members.
+    void sync(cursor& c) noexcept {
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
+        bytes_ = c.bytes;
+        truncated += c.truncated;
+        dropped_attributes += c.dropped_attributes;
+        c.truncated = c.dropped_attributes = 0;
+    }
 
     static std::uint64_t word(const std::byte* p) noexcept {
         std::uint64_t v;
@@ -138,13 +170,13 @@ private:
     }
 
     /// An array's elements at payload, as views kept in items_.
-    value_view array(value_type t, std::uint32_t count, const std::byte* payload) {
+    value_view array(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
         std::size_t first = items_.size();
         const std::byte* q = payload;
         for (std::uint32_t k = 0; k < count; ++k) {
             if (t == value_type::string_array) {
                 std::uint64_t len = word(q);
-                items_.push_back(value_view::of(std::string_view(reinterpret_cast<const char*>(q + 8), len)));
+                items_.push_back(value_view::of(sink.string(q + 8, len)));
                 q += 8 + round8(len);
             } else {
                 items_.push_back(scalar(element_type(t), q));
@@ -154,15 +186,19 @@ private:
         return value_view::array(t, std::span<const value_view>(items_.data() + first, count));
     }
 
-    static value_view array_of(void* self, value_type t, std::uint32_t count, const std::byte* payload) {
-        return static_cast<batch_decoder*>(self)->array(t, count, payload);
+    static value_view array_of(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
+        return static_cast<batch_decoder*>(sink.self)->array(sink, t, count, payload);
     }
 
     /// A value of type t whose payload is at p; aux is a string's length or an array's count.
-    value_view value(value_type t, std::uint32_t aux, const std::byte* payload) {
-        if (t == value_type::string) return value_view::of(std::string_view(reinterpret_cast<const char*>(payload), aux));
+    value_view value(decode_sink& sink, value_type t, std::uint32_t aux, const std::byte* payload) {
+        if (t == value_type::string) return value_view::of(sink.string(payload, aux));
         if (!is_array(t)) return scalar(t, payload);
-        return array(t, aux, payload);
+        return array(sink, t, aux, payload);
+    }
+
+    TACIT_NOINLINE std::string_view error_type_of(const record_header& h) {
+        return (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len) : std::string_view(h.error_type, h.error_len);
     }
 
     std::string_view demangle(const char* name, std::size_t len) {
@@ -180,49 +216,75 @@ private:
 #endif
     }
 
-    /// Fills s from the record at p; returns the record's size.
-    std::size_t decode(const std::byte* p, const tick_converter& clock, span_view& s) {
-        // The bytes were copied in with memcpy, which creates the header object there.
+    /// The trace id of a record: a lazy trace is mixed from its root's sequence number, which
+    /// is the record's own for a root and the last one decoded for most children.
+    trace_id trace_of_record(const record_header& h, std::uint64_t span_id) noexcept {
+        if (!(h.flags & flag_lazy_trace)) return {h.trace_hi, h.trace_lo};
+        if (h.trace_hi == h.span) return trace_of_root_id(span_id);  // a root: its id is already mixed
+        if (h.trace_hi != last_root_) {
+            last_root_ = h.trace_hi;
+            last_trace_ = trace_of_root(h.trace_hi);
+        }
+        return last_trace_;
+    }
+
+    /// Fills s from the record at p.
+    void decode(const std::byte* p, const tick_converter& clock, span_view& s, cursor& c) {
+        // The producer wrote the header there (published with release, read after acquire).
         const auto& h = *reinterpret_cast<const record_header*>(p);
         const auto* kind = h.kind;
         s.name = kind->name;
         s.role = kind->role;
-        s.context = span_context{trace_of(h.trace_hi, h.trace_lo, (h.flags & flag_lazy_trace) != 0),
-                                 span_id{span_id_of(h.span)}, h.trace_flags, false};
+        std::uint64_t id = span_id_of(h.span);
+        s.context = span_context{trace_of_record(h, id), span_id{id}, h.trace_flags, false};
         s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
         s.parent_remote = (h.flags & flag_parent_remote) != 0;
         s.start_unix_ns = clock.to_unix_ns(h.start_tick);
         s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
         s.status = static_cast<status_code>(h.status);
         s.error_type = {};
-        if (h.status == static_cast<std::uint8_t>(status_code::error) && h.error_type) {
-            s.error_type = (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len)
-                                                          : std::string_view(h.error_type, h.error_len);
-        }
+        if (TACIT_UNLIKELY(h.status == static_cast<std::uint8_t>(status_code::error)) && h.error_type) s.error_type = error_type_of(h);
         s.trace_state = {};
         s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
         std::uint32_t dropped = h.dropped_attributes;
-        truncated += h.truncated;
+        c.truncated += h.truncated;
 
         // The declared attributes first, in declaration order, by the kind's own decoder.
         const std::byte* slots = p + sizeof(record_header);
-        attribute_view* first = attrs_.data() + attrs_.size();
-        std::size_t n = kind->decode_slots(slots, h.present, first, array_sink{this, &array_of});
+        attribute_view* first = c.attrs;
+        decode_sink& sink = sink_;
+        sink.chars = c.chars;
+        std::size_t n = static_cast<std::size_t>(kind->decode_slots(slots, h.present, first, sink) - first);
+        c.chars = sink.chars;
         if (TACIT_UNLIKELY(n > TACIT_MAX_ATTRIBUTES)) {
             dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
             n = TACIT_MAX_ATTRIBUTES;
         }
-        attrs_.grow_by(n);
+        c.attrs += n;
 
         s.dropped_events = h.dropped_events;
         if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
             s.attributes = std::span<const attribute_view>(first, n);
             s.dropped_attributes = dropped;
-            dropped_attributes += dropped;
+            c.dropped_attributes += dropped;
             s.events = {};
             s.links = {};
-            return h.ring.size;
+            return;
         }
+        // The out-of-line rest appends to attrs_ itself.
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        c.dropped_attributes += decode_entries(p, clock, s, first, n, dropped, sink);
+        c.attrs = attrs_.data() + attrs_.size();
+        c.chars = sink.chars;
+    }
+
+    /// The rest of decode() for a record with tail entries, out of line so that the common
+    /// record's decode saves no registers for it.
+    /// Returns the span's dropped attributes.
+    TACIT_NOINLINE std::uint32_t decode_entries(const std::byte* p, const tick_converter& clock, span_view& s,
+                                                attribute_view* first, std::size_t n, std::uint32_t dropped, decode_sink& sink) {
+        const auto& h = *reinterpret_cast<const record_header*>(p);
+        const std::byte* slots = p + sizeof(record_header);
         // Then one pass over the tail: ad-hoc attributes (a key set twice keeps its last
         // value; at most TACIT_MAX_ATTRIBUTES in all), events and their attributes, links and
         // the tracestate. Events' attributes are collected aside, after the span's.
@@ -240,7 +302,7 @@ private:
             q = slots + en.next;
             if (en.tag == entry_tag::attribute) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                attribute_view v{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)};
+                attribute_view v{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)};
                 if (!seen_slots) {
                     for (std::size_t k = 0; k < n; ++k) seen |= key_bit(first[k].key);
                     seen_slots = true;
@@ -272,7 +334,7 @@ private:
                 event_starts_.push_back(pending_.size());
             } else if (en.tag == entry_tag::event_attribute && events_.size() > event_first) {
                 const auto* info = static_cast<const attribute_info*>(en.info);
-                pending_.push_back(attribute_view{info->key, info->sensitivity, value(static_cast<value_type>(en.type), en.aux, payload)});
+                pending_.push_back(attribute_view{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)});
             } else if (en.tag == entry_tag::link) {
                 link_words w;
                 std::memcpy(&w, payload, sizeof w);
@@ -280,12 +342,11 @@ private:
                                                         static_cast<std::uint8_t>(w.flags), (w.flags >> 8 & 1) != 0},
                                            {}, {}});
             } else if (en.tag == entry_tag::trace_state) {
-                s.trace_state = std::string_view(reinterpret_cast<const char*>(payload), en.aux);
+                s.trace_state = sink.string(payload, en.aux);
             }
         }
         s.attributes = std::span<const attribute_view>(first, n);
         s.dropped_attributes = dropped;
-        dropped_attributes += dropped;
         std::size_t n_events = events_.size() - event_first;
         if (n_events) {
             // Move this span's event attributes after its span attributes and point at them.
@@ -302,7 +363,7 @@ private:
         }
         s.events = std::span<const event_view>(events_.data() + event_first, n_events);
         s.links = std::span<const link_view>(links_.data() + link_first, links_.size() - link_first);
-        return h.ring.size;
+        return dropped;
     }
 
     /// Keys are compile-time strings: the same declaration gives the same pointer, so most
@@ -313,27 +374,18 @@ private:
         return a == b;
     }
 
-    void grow(std::size_t need) {
-        std::size_t cap = raw_capacity_ ? raw_capacity_ : 64 * 1024;
-        while (cap < need) cap *= 2;
-        std::unique_ptr<std::byte[]> bigger(new std::byte[cap]);
-        if (raw_size_) std::memcpy(bigger.get(), raw_.get(), raw_size_);
-        raw_ = std::move(bigger);
-        raw_capacity_ = cap;
-    }
-
-    std::unique_ptr<std::byte[]> raw_;  // copies of records; grown, never zero-filled
-    std::size_t raw_size_ = 0;
-    std::size_t raw_capacity_ = 0;
-    std::size_t records_ = 0;
-    std::vector<run> runs_;
     std::vector<attribute_view> pending_;     // event attributes of the span being decoded
     std::vector<std::size_t> event_starts_;
+    std::size_t bytes_ = 0;                   // record bytes in this batch
+    decode_sink sink_{nullptr, this, &array_of};  // only its chars change
     bounded_buffer<span_view> spans_;
     bounded_buffer<attribute_view> attrs_;
-    std::vector<event_view> events_;
-    std::vector<link_view> links_;
-    std::vector<value_view> items_;
+    bounded_buffer<event_view> events_;
+    bounded_buffer<link_view> links_;
+    bounded_buffer<value_view> items_;
+    bounded_buffer<char> arena_;              // the strings' bytes, each 8-byte aligned
+    std::uint64_t last_root_ = 0;             // the last lazy trace decoded, and its id
+    trace_id last_trace_{};
     std::unordered_map<const char*, std::string> demangled_;
 };
 

@@ -19,6 +19,7 @@ inline constexpr std::uint32_t record_span = 1;
 
 /// Flags in record_header::flags.
 inline constexpr std::uint8_t flag_parent_remote = 1;
+inline constexpr std::uint8_t flag_restore_saved = 2;  // its end restores the guard's saved_ as the current span
 inline constexpr std::uint8_t flag_error_mangled = 4;
 inline constexpr std::uint8_t flag_lazy_trace = 8;    // trace_hi is the root span's sequence number
 inline constexpr std::uint8_t flag_lazy_parent = 16;  // parent is a sequence number of this thread

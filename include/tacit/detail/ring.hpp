@@ -35,6 +35,7 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     // ---- producer side -------------------------------------------------------------------
+    // The producer reads head_ relaxed (head()): only it writes head_.
 
     /// Room for n bytes (a multiple of 8, at most capacity/2), or nullptr when full. The room
     /// is the producer's until the next reservation: a reservation that is never committed
@@ -47,14 +48,20 @@ public:
     /// The fast path alone: room below the end of this lap and a quarter of the ring past the
     /// consumer's last known position, or nullptr when try_reserve() has more to decide.
     std::byte* try_reserve_fast(std::size_t n) noexcept {
-        return head_local_ + n <= fast_limit_ ? buffer_.get() + (head_local_ & mask_) : nullptr;
+        std::uint64_t at = head();
+        return fits_fast(at, n) ? room_at(at) : nullptr;
     }
+
+    /// The same in two steps, for a caller that has more to test in between: with at = head(),
+    /// fits_fast(at, n) says whether try_reserve_fast(n) would succeed, room_at(at) gives the room.
+    std::uint64_t head() const noexcept { return head_.load(std::memory_order_relaxed); }
+    bool fits_fast(std::uint64_t at, std::size_t n) const noexcept { return at + n <= fast_limit_; }
+    std::byte* room_at(std::uint64_t at) noexcept { return buffer_.get() + (at & mask_); }
 
     /// Publishes the first n bytes of the last reservation.
     void commit(std::size_t n) noexcept {
-        head_local_ += n;
         // Release: the record's bytes are visible before the index that covers them.
-        head_.store(head_local_, std::memory_order_release);
+        head_.store(head() + n, std::memory_order_release);
     }
 
     /// True after a reservation found the ring more than a quarter full: time to wake the
@@ -72,8 +79,10 @@ public:
         std::uint64_t head = head_.load(std::memory_order_acquire);
         std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
+        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
+        const std::size_t mask = mask_;
         while (tail != head) {
-            const std::byte* p = buffer_.get() + (tail & mask_);
+            const std::byte* p = buffer + (tail & mask);
             header h;
             std::memcpy(&h, p, sizeof h);
             if (h.kind != skip) {
@@ -87,40 +96,17 @@ public:
         return n;
     }
 
-    /// Hands out up to max_records published records as contiguous runs of whole records:
-    /// sink(const std::byte* run, std::size_t bytes, std::size_t records), at most twice per
-    /// lap of the buffer. Frees what was handed out; returns the records.
-    template <class F>
-    std::size_t consume_runs(std::size_t max_records, F&& sink) {
-        // Acquire pairs with commit()'s release.
+    /// Records published and not yet consumed. Consumer side: call it where consume() could be.
+    std::size_t count_published() const noexcept {
         std::uint64_t head = head_.load(std::memory_order_acquire);
         std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        std::uint64_t start = tail;
-        std::size_t n = 0, in_run = 0;
-        auto flush = [&](std::uint64_t to) {
-            if (in_run) sink(buffer_.get() + (start & mask_), static_cast<std::size_t>(to - start), in_run);
-            in_run = 0;
-        };
-        while (tail != head && n < max_records) {
+        std::size_t n = 0;
+        while (tail != head) {
             header h;
             std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
-            if (h.kind == skip) {
-                flush(tail);
-                tail += h.size;
-                start = tail;
-                continue;
-            }
+            if (h.kind != skip) ++n;
             tail += h.size;
-            ++n;
-            ++in_run;
-            if ((tail & mask_) == 0) {  // the run ends with the buffer
-                flush(tail);
-                start = tail;
-            }
         }
-        flush(tail);
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
         return n;
     }
 
@@ -133,24 +119,26 @@ private:
     TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
         // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
         tail_cache_ = tail_.load(std::memory_order_acquire);
-        std::size_t pos = head_local_ & mask_;
+        std::uint64_t at = head();
+        std::size_t pos = at & mask_;
         std::size_t contiguous = capacity_ - pos;
         std::size_t need = contiguous < n ? contiguous + n : n;
-        if (head_local_ + need - tail_cache_ > capacity_) {
+        if (at + need - tail_cache_ > capacity_) {
             filling_ = true;
             fast_limit_ = 0;  // full: every reservation asks again
             return nullptr;
         }
         if (contiguous < n) {
-            // Pad to the end of the buffer; the pad is published with the next commit.
+            // Pad to the end of the buffer, published now: the consumer skips it.
             header pad{static_cast<std::uint32_t>(contiguous), skip};
             std::memcpy(buffer_.get() + pos, &pad, sizeof pad);
-            head_local_ += contiguous;
+            at += contiguous;
+            head_.store(at, std::memory_order_release);
             pos = 0;
         }
-        std::uint64_t lap_end = (head_local_ & ~static_cast<std::uint64_t>(mask_)) + capacity_;
+        std::uint64_t lap_end = (at & ~static_cast<std::uint64_t>(mask_)) + capacity_;
         std::uint64_t quarter = tail_cache_ + capacity_ / 4;
-        filling_ = head_local_ + n > quarter;
+        filling_ = at + n > quarter;
         fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
         return buffer_.get() + pos;
     }
@@ -164,7 +152,6 @@ private:
     // Each index on its own line with the other side's cached copy, so the two threads never
     // write to the same cache line.
     alignas(cache_line) std::atomic<std::uint64_t> head_{0};
-    std::uint64_t head_local_ = 0;     // producer: head_ plus a pad written by the last reservation
     std::uint64_t fast_limit_ = 0;     // producer: reservations ending below this need no check
     std::uint64_t tail_cache_ = 0;     // producer's copy of tail_
     bool filling_ = false;             // producer: the last slow reservation found the ring filling
