@@ -232,3 +232,78 @@ TEST_CASE("console and JSON-lines exporters write what was recorded") {
     CHECK(text.find("tool_usage") != std::string::npos);
     CHECK(text.find("error (timeout)") != std::string::npos);
 }
+
+namespace {
+/// Reads every string of a batch only after a pause, while the host keeps recording into the
+/// same small ring: a view that pointed into the ring would see newer spans' bytes by then.
+struct slow_checking_exporter final : tacit::exporter {
+    std::atomic<int> batches{0}, spans{0}, wrong{0};
+    std::atomic<std::size_t> largest{0};
+    tacit::export_result export_spans(const tacit::export_batch& b) override {
+        std::this_thread::sleep_for(2ms);
+        for (const auto& s : b.spans) {
+            if (s.name != "tool_usage") continue;
+            const auto* name = s.find("gen_ai.tool.name");
+            const auto* n = s.find("crew.tool.attempts");
+            bool ok = name && n && name->value.as_string() == "tool-" + std::to_string(n->value.as_int()) + "-padding-to-make-it-long";
+            if (!ok) ++wrong;
+        }
+        spans += static_cast<int>(b.spans.size());
+        ++batches;
+        if (b.spans.size() > largest) largest = b.spans.size();
+        return tacit::export_result::success();
+    }
+};
+}  // namespace
+
+TEST_CASE("a batch's views stay intact while the host reuses the ring during a slow export") {
+    auto o = fixture::quick();
+    o.ring_bytes = 16 * 1024;  // reused many times over while batches are exported
+    o.max_export_batch_size = 40;
+    tacit::pipeline p(o);
+    auto& e = p.emplace_exporter<slow_checking_exporter>();
+    constexpr int n = 3000;
+    auto drops = [&] { return p.stats().dropped_ring_full; };
+    for (int i = 0; i < n; ++i) {
+        std::string name = "tool-" + std::to_string(i) + "-padding-to-make-it-long";
+        auto s = tacit::start<t::tool_usage>(p);
+        s.set<t::tool_name>(name).set<t::attempts>(i);
+        if (i % 100 == 99) std::this_thread::sleep_for(1ms);  // let the background thread keep up
+    }
+    REQUIRE(p.force_flush(10s));
+    if constexpr (!tacit::compiled_in) {
+        CHECK(e.spans == 0);
+        return;
+    }
+    auto st = p.stats();
+    CHECK(e.wrong == 0);
+    CHECK(e.spans + drops() == n);  // what the small ring could not hold is counted
+    CHECK(st.recorded == static_cast<std::uint64_t>(n));
+    CHECK(e.spans >= 200);   // exports of 2 ms each: most of the 3000 are dropped, and counted
+    CHECK(e.largest <= 40);  // max_export_batch_size holds
+    CHECK(e.batches >= (e.spans + 39) / 40);
+}
+
+TEST_CASE("a batch ends at its byte bound: spans of long strings come in several exports") {
+    auto o = fixture::quick();
+    o.ring_bytes = 4 << 20;
+    o.max_export_batch_size = 100000;  // only the byte bound cuts batches here
+    tacit::pipeline p(o);
+    auto& e = p.emplace_exporter<slow_checking_exporter>();
+    std::string pad(200, 'x');
+    constexpr int n = 2000;  // ~600 bytes a record: ~1.2 MB in all
+    for (int i = 0; i < n; ++i) {
+        auto s = tacit::start<t::crew_run>(p);
+        s.set<"crew.padding">(pad).set<"crew.more_padding">(pad);
+        auto c = tacit::start<t::tool_usage>(p);  // evicts the parent's record into its guard
+        std::string name = "tool-" + std::to_string(i) + "-padding-to-make-it-long";
+        c.set<t::tool_name>(name).set<t::attempts>(i);
+    }
+    REQUIRE(p.force_flush(10s));
+    if constexpr (!tacit::compiled_in) return;
+    auto st = p.stats();
+    CHECK(st.recorded == 2u * n);
+    CHECK(st.delivered == 2u * n);
+    CHECK(e.wrong == 0);
+    CHECK(e.batches > 4);  // 1.2 MB cannot go in one 128 KiB batch
+}

@@ -479,3 +479,67 @@ TEST_CASE("a span ended on another thread while its own thread waits") {
     CHECK(s->find("crew.tool.attempts")->value.i == 2);
     CHECK(s->thread != by_name(spans, "llm_call")->thread);
 }
+
+TEST_CASE("a span with an explicit parent gives the thread its context back when it ends") {
+    fixture f;
+    tacit::span_context remote{{0x0af7651916cd43ddull, 0x8448eb211c80319cull}, tacit::span_id{0xb7ad6b7169203331ull}, 1, true};
+    tacit::span_context root_ctx, served_ctx, after_served, after_root;
+    // A fresh thread: nothing is current there (a span that an earlier test ended on another
+    // thread stays current on the thread that started it, as OpenTelemetry's scopes do).
+    std::thread([&] {
+        {
+            auto root = tacit::start<t::crew_run>(f.p);
+            root_ctx = root.context();
+            {
+                auto served = tacit::start<t::client_call>(f.p, remote);  // e.g. a request from elsewhere
+                served_ctx = served.context();
+                CHECK(tacit::current_context().span == served_ctx.span);
+                { auto inner = tacit::start<t::tool_usage>(f.p); }  // a child of the served span
+                CHECK(tacit::current_context().span == served_ctx.span);
+            }
+            after_served = tacit::current_context();
+            { auto next = tacit::start<t::tool_usage>(f.p); }  // back under the root
+        }
+        after_root = tacit::current_context();
+    }).join();
+    auto spans = f.flush();
+    CHECK_FALSE(after_root.valid());
+    if (nothing_when_compiled_out(spans)) return;
+    CHECK(after_served.span == root_ctx.span);
+    CHECK(after_served.trace == root_ctx.trace);
+    REQUIRE(spans.size() == 4);
+    int under_served = 0, under_root = 0;
+    for (const auto& s : spans) {
+        if (s.name != "tool_usage") continue;
+        if (s.parent == served_ctx.span) {
+            ++under_served;
+            CHECK(s.context.trace == remote.trace);
+        } else if (s.parent == root_ctx.span) {
+            ++under_root;
+            CHECK(s.context.trace == root_ctx.trace);
+        }
+    }
+    CHECK(under_served == 1);
+    CHECK(under_root == 1);
+}
+
+TEST_CASE("spans ended out of order: every span is exported with its own parent") {
+    fixture f;
+    tacit::span_context a_ctx, b_ctx;
+    std::thread([&] {  // a fresh thread: nothing current
+        auto a = tacit::start<t::crew_run>(f.p);
+        auto b = tacit::start<t::tool_usage>(f.p);
+        a_ctx = a.context();
+        b_ctx = b.context();
+        a.end();  // the parent first
+        CHECK(tacit::current_context().span == b_ctx.span);  // b is still current
+        { auto c = tacit::start<t::agent_run>(f.p); }        // so c is b's child
+        b.end();
+    }).join();
+    auto spans = f.flush();
+    if (nothing_when_compiled_out(spans)) return;
+    REQUIRE(spans.size() == 3);
+    CHECK(by_name(spans, "tool_usage")->parent == a_ctx.span);
+    CHECK(by_name(spans, "agent_execution")->parent == b_ctx.span);
+    CHECK_FALSE(by_name(spans, "crew_execution")->parent.valid());
+}
