@@ -78,6 +78,28 @@ void BM_span_4attrs(benchmark::State& state) {
 BENCHMARK(BM_span_4attrs);
 BENCHMARK(BM_span_4attrs)->Threads(2);
 
+/// BM_span_4attrs into a pipeline with the default ring (TACIT_RING_BYTES, 256 KiB): does one
+/// background thread keep up with one producer recording without pause? "dropped" says.
+void BM_span_4attrs_default_ring(benchmark::State& state) {
+    static tacit::pipeline p{[] {
+        tacit::pipeline_options o;
+        o.watch_environment = false;
+        return o;
+    }()};
+    static bool started = [] {
+        p.add_exporter(std::make_unique<discard_exporter>());
+        return true;
+    }();
+    (void)started;
+    drop_counter drops(p);
+    std::int64_t i = 0;
+    for (auto _ : state) record_tool_span(p, ++i);
+    drops.report(state);
+    state.counters["dropped_pct"] =
+        state.counters["recorded"] > 0 ? 100.0 * state.counters["dropped"] / state.counters["recorded"] : 0.0;
+}
+BENCHMARK(BM_span_4attrs_default_ring);
+
 void BM_span_runtime_disabled(benchmark::State& state) {
     auto& p = bench_pipeline();
     drop_counter drops(p);

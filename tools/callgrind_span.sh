@@ -13,12 +13,14 @@
 # when span_loop's accounting does not close.
 set -euo pipefail
 
-# The targets are 100 (producer), 300 (end to end) and 5 (off) instructions per span. The
-# figures with g++ 12 -O3 on x86-64 are over them (147, 425 and 7), so CI holds the line at the
-# measured values plus ~10% (see the README's performance section).
-max_producer=${TACIT_MAX_PRODUCER_IR:-162}
-max_end_to_end=${TACIT_MAX_END_TO_END_IR:-470}
-max_off=${TACIT_MAX_OFF_IR:-8}
+# The targets are 100 (producer), 300 (end to end) and 5 (off) instructions per span. With
+# g++ 12 -O3 on x86-64 the figures are 79, ~290 and 2. CI fails above the producer's and the
+# switch's targets. The end-to-end figure moves by a few instructions from run to run (it
+# includes the background thread's cycles, which depend on how valgrind schedules it), so CI
+# holds it at 320 rather than at its target.
+max_producer=${TACIT_MAX_PRODUCER_IR:-100}
+max_end_to_end=${TACIT_MAX_END_TO_END_IR:-320}
+max_off=${TACIT_MAX_OFF_IR:-5}
 n=20000
 loop=""
 while [ $# -gt 0 ]; do
