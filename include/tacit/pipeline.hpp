@@ -260,8 +260,9 @@ struct worker_state {
     std::uint64_t disabled_dropped = 0;
 
     /// After a drain that moved at least busy_bytes (about 64 records: a producer above about a
-    /// million spans a second), the background thread drains again at once, and then polls in
-    /// busy_nap naps for busy_poll before it waits for the doorbell or the schedule again.
+    /// million spans a second), the background thread drains again at once as long as drains
+    /// find a quarter of that, naps busy_nap when one finds less, and after busy_poll without a large
+    /// drain waits for the doorbell or the schedule again.
     static constexpr std::size_t busy_bytes = 64 * 128;
     static constexpr auto busy_poll = std::chrono::milliseconds(2);
     static constexpr auto busy_nap = std::chrono::microseconds(10);
@@ -363,11 +364,12 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved >= busy_bytes) {
-                // Spans are arriving fast: drain again at once. A producer flat out fills the
-                // default ring in about 40 µs.
-                last_busy = now;
-            } else if (now - last_busy < busy_poll) {
+            if (moved >= busy_bytes) last_busy = now;
+            bool busy = now - last_busy < busy_poll;
+            if (busy && moved >= busy_bytes / 4) {
+                // Spans are arriving fast and this drain found a good few: drain again at
+                // once. A producer flat out fills the default ring in about 40 µs.
+            } else if (busy) {
                 // Recently fast: a short nap keeps the rings drained without waiting for the
                 // doorbell, whose wake-up can take longer than such a producer needs to fill a
                 // ring. At lower rates the doorbell's slack is ample and the thread sleeps.

@@ -628,6 +628,7 @@ inline constexpr bool accepts_value = [] {
 // ---- include/tacit/detail/ring.hpp ----
 /// A bounded single-producer single-consumer ring of variable-length, 8-byte-aligned records.
 /// The producer is one host thread; the consumer is the pipeline's background thread.
+#include <algorithm>  // std::min
 #include <atomic>   // head and tail indices
 #include <cassert>  // debug checks
 #include <cstddef>  // std::byte
@@ -765,7 +766,12 @@ private:
         std::uint64_t lap_end = (at & ~static_cast<std::uint64_t>(mask_)) + capacity_;
         std::uint64_t quarter = tail_cache_ + capacity_ / 4;
         filling_ = at + n > quarter;
-        fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
+        // Below a quarter full, the fast path runs up to the quarter mark, where a slow
+        // reservation tells the caller to ring the doorbell. Past it, each further quarter of
+        // progress (within the room the consumer has freed) asks again, so a sleeping consumer
+        // is woken while there is still room, without every reservation taking this path.
+        std::uint64_t limit = filling_ ? std::min(at + capacity_ / 4, tail_cache_ + capacity_) : quarter;
+        fast_limit_ = lap_end < limit ? lap_end : limit;
         return buffer_.get() + pos;
     }
 
@@ -3835,8 +3841,9 @@ struct worker_state {
     std::uint64_t disabled_dropped = 0;
 
     /// After a drain that moved at least busy_bytes (about 64 records: a producer above about a
-    /// million spans a second), the background thread drains again at once, and then polls in
-    /// busy_nap naps for busy_poll before it waits for the doorbell or the schedule again.
+    /// million spans a second), the background thread drains again at once as long as drains
+    /// find a quarter of that, naps busy_nap when one finds less, and after busy_poll without a large
+    /// drain waits for the doorbell or the schedule again.
     static constexpr std::size_t busy_bytes = 64 * 128;
     static constexpr auto busy_poll = std::chrono::milliseconds(2);
     static constexpr auto busy_nap = std::chrono::microseconds(10);
@@ -3938,11 +3945,12 @@ struct worker_state {
                 done.notify_all();
                 return;
             }
-            if (moved >= busy_bytes) {
-                // Spans are arriving fast: drain again at once. A producer flat out fills the
-                // default ring in about 40 µs.
-                last_busy = now;
-            } else if (now - last_busy < busy_poll) {
+            if (moved >= busy_bytes) last_busy = now;
+            bool busy = now - last_busy < busy_poll;
+            if (busy && moved >= busy_bytes / 4) {
+                // Spans are arriving fast and this drain found a good few: drain again at
+                // once. A producer flat out fills the default ring in about 40 µs.
+            } else if (busy) {
                 // Recently fast: a short nap keeps the rings drained without waiting for the
                 // doorbell, whose wake-up can take longer than such a producer needs to fill a
                 // ring. At lower rates the doorbell's slack is ample and the thread sleeps.

@@ -1,6 +1,7 @@
 #pragma once
 /// A bounded single-producer single-consumer ring of variable-length, 8-byte-aligned records.
 /// The producer is one host thread; the consumer is the pipeline's background thread.
+#include <algorithm>  // std::min
 #include <atomic>   // head and tail indices
 #include <cassert>  // debug checks
 #include <cstddef>  // std::byte
@@ -139,7 +140,12 @@ private:
         std::uint64_t lap_end = (at & ~static_cast<std::uint64_t>(mask_)) + capacity_;
         std::uint64_t quarter = tail_cache_ + capacity_ / 4;
         filling_ = at + n > quarter;
-        fast_limit_ = filling_ ? 0 : (lap_end < quarter ? lap_end : quarter);
+        // Below a quarter full, the fast path runs up to the quarter mark, where a slow
+        // reservation tells the caller to ring the doorbell. Past it, each further quarter of
+        // progress (within the room the consumer has freed) asks again, so a sleeping consumer
+        // is woken while there is still room, without every reservation taking this path.
+        std::uint64_t limit = filling_ ? std::min(at + capacity_ / 4, tail_cache_ + capacity_) : quarter;
+        fast_limit_ = lap_end < limit ? lap_end : limit;
         return buffer_.get() + pos;
     }
 
