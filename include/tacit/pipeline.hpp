@@ -237,7 +237,7 @@ struct worker_state {
         for (auto* r : rings) {
             for (;;) {
                 bool full = false;
-                std::size_t before = r->ring.used();
+                std::uint64_t before = r->ring.consumed_bytes();
                 {
                     std::lock_guard lock(consume_mutex);
                     std::size_t n;
@@ -249,7 +249,7 @@ struct worker_state {
                     }
                     detail::thread_ring::bump(r->consumed, n);
                 }
-                moved += before - std::min(before, r->ring.used());
+                moved += static_cast<std::size_t>(r->ring.consumed_bytes() - before);
                 if (!full) break;
                 export_pending();  // outside the lock: an export may take long
             }

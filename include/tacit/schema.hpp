@@ -184,7 +184,7 @@ struct span_kind : detail::kind_tag {
         return a;
     }();
     static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                    detail::decode_sink& sink) noexcept {
+                                        detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),

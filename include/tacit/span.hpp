@@ -74,8 +74,7 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                detail::pipeline_core* c = core();
-                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!sharing_content()) return *this;
             }
             constexpr std::size_t slot = Kind::template slot_of<A>;
             constexpr std::uint64_t bit = std::uint64_t{1} << slot;
@@ -186,9 +185,7 @@ public:
         // Still the ring's reservation, on the thread that writes the ring (one compare in the
         // common case): published where it lies.
         if (TACIT_LIKELY(r != nullptr) && TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
-            h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
-            std::size_t size = sizeof(detail::record_header) + used_;
-            h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+            std::size_t size = seal(h);
             r->open = nullptr;
             r->ring.commit(size);
             rec_ = nullptr;
@@ -227,10 +224,15 @@ private:
         detail::record_header* h = rec_;
         rec_ = nullptr;
         if (core_ == nullptr) return;  // started, not sampled: its context alone
+        publish_copy(t, h, seal(h));
+    }
+
+    /// Stamps the end time and the ring header on a finished record; returns its size.
+    std::size_t seal(detail::record_header* h) const noexcept {
         h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        publish_copy(t, h, size);
+        return size;
     }
 
     /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
@@ -300,7 +302,7 @@ private:
         used_ = slot_bytes;
     }
 
-    /// Returns the record it writes (rec_), or null when the span does not start.
+    /// Returns the record it writes (begin_slow makes it rec_), or null when the span does not start.
     TACIT_NOINLINE detail::record_header* begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
         if (!core->enabled.load(std::memory_order_relaxed)) return nullptr;
         detail::thread_state& t = detail::t_state;
@@ -308,7 +310,7 @@ private:
         // Straight into the thread's ring when it has room; a span still open there (the
         // parent, usually) first moves its record into its own guard.
         placement at;
-        if (!open_context(t, core, parent, at)) return rec_;
+        if (!open_context(t, core, parent, at)) return &buf_.h;  // not sampled: its context alone, in buf_
         detail::thread_ring* r = core->ring_for(t);
         r->close_open();
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
@@ -320,8 +322,6 @@ private:
             r->open = this;
             ring_ = r;
         }
-        rec_ = h;
-        used_ = slot_bytes;
         write_header(h, at.hi, at.lo, at.seq, at.parent, at.flags);
         return h;
     }
@@ -386,16 +386,10 @@ private:
         if (TACIT_UNLIKELY(!sampled)) {
             // Not recording, but its context still propagates: the guard's own header holds
             // it, and sets write there harmlessly.
-            buf_.h.trace_hi = hi;
-            buf_.h.trace_lo = lo;
-            buf_.h.span = seq;
-            buf_.h.parent = par;
+            write_header(&buf_.h, hi, lo, seq, par, flags);
             buf_.h.trace_flags = 0;
-            buf_.h.flags = flags;
-            rec_ = &buf_.h;
             core_ = nullptr;
             ring_ = nullptr;
-            used_ = slot_bytes;
         }
         return sampled;
     }
@@ -572,8 +566,7 @@ public:
         if constexpr (detail::vet_set<EventKind, A, V>()) {
             if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                detail::pipeline_core* c = span_.core();
-                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!span_.sharing_content()) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }

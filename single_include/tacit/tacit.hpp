@@ -672,8 +672,9 @@ public:
         return reserve_slow(n);
     }
 
-    /// The fast path alone: room below the end of this lap and a quarter of the ring past the
-    /// consumer's last known position, or nullptr when try_reserve() has more to decide.
+    /// The fast path alone: room below the limit the last slow reservation set (the end of this
+    /// lap, the next quarter mark, the room the consumer had freed), or nullptr when
+    /// try_reserve() has more to decide.
     std::byte* try_reserve_fast(std::size_t n) noexcept {
         std::uint64_t at = head();
         return fits_fast(at, n) ? room_at(at) : nullptr;
@@ -702,22 +703,12 @@ public:
     /// stopping early when f returns false; frees what was consumed. Returns records consumed.
     template <class F>
     std::size_t consume(F&& f) {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
-        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
-        const std::size_t mask = mask_;
-        while (tail != head) {
-            const std::byte* p = buffer + (tail & mask);
-            header h;
-            std::memcpy(&h, p, sizeof h);
-            if (h.kind != skip) {
-                if (!f(p, static_cast<std::size_t>(h.size))) break;
-                ++n;
-            }
-            tail += h.size;
-        }
+        std::uint64_t tail = walk([&](const std::byte* p, std::size_t size) {
+            if (!f(p, size)) return false;
+            ++n;
+            return true;
+        });
         // Release: we are done reading these bytes before the producer may overwrite them.
         tail_.store(tail, std::memory_order_release);
         return n;
@@ -725,17 +716,13 @@ public:
 
     /// Records published and not yet consumed. Consumer side: call it where consume() could be.
     std::size_t count_published() const noexcept {
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
-        while (tail != head) {
-            header h;
-            std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
-            if (h.kind != skip) ++n;
-            tail += h.size;
-        }
+        walk([&](const std::byte*, std::size_t) { return ++n, true; });
         return n;
     }
+
+    /// Bytes the consumer has taken since the ring was made (consumer side).
+    std::uint64_t consumed_bytes() const noexcept { return tail_.load(std::memory_order_relaxed); }
 
     /// Bytes published and not yet consumed (approximate when called concurrently).
     std::size_t used() const noexcept {
@@ -743,6 +730,25 @@ public:
     }
 
 private:
+    /// Calls f(record, size) for each published record after the consumer's position, skip
+    /// records left out, until f returns false; returns where it stopped. Frees nothing.
+    template <class F>
+    std::uint64_t walk(F&& f) const {
+        // Acquire pairs with commit()'s release.
+        std::uint64_t head = head_.load(std::memory_order_acquire);
+        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
+        const std::size_t mask = mask_;
+        while (tail != head) {
+            const std::byte* p = buffer + (tail & mask);
+            header h;
+            std::memcpy(&h, p, sizeof h);
+            if (h.kind != skip && !f(p, static_cast<std::size_t>(h.size))) break;
+            tail += h.size;
+        }
+        return tail;
+    }
+
     TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
         // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
         tail_cache_ = tail_.load(std::memory_order_acquire);
@@ -872,11 +878,6 @@ static_assert(TACIT_RECORD_BYTES >= 1024 && TACIT_RECORD_BYTES % 8 == 0 && TACIT
 static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the truncation mark.");
 
 constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
-
-/// The header's word of flags and counts as a span starts.
-constexpr std::uint64_t start_word(std::uint8_t flags, std::uint8_t trace_flags) noexcept {
-    return static_cast<std::uint64_t>(flags) << 8 | static_cast<std::uint64_t>(trace_flags) << 16;
-}
 
 /// Adds one to a saturating byte counter.
 constexpr void bump_saturating(std::uint8_t& c) noexcept { c = static_cast<std::uint8_t>(c + (c != 255)); }
@@ -1215,7 +1216,7 @@ struct span_kind : detail::kind_tag {
         return a;
     }();
     static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                    detail::decode_sink& sink) noexcept {
+                                        detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
@@ -2037,6 +2038,8 @@ struct span_storage {
 
     /// The pipeline this span records into, or null when it is not sampled.
     pipeline_core* core() const noexcept;
+    /// True when content attributes are written: the span records and its pipeline shares.
+    bool sharing_content() const noexcept;
 
     /// Moves the record out of the ring into buf_ (its reservation is given up).
     void evict() noexcept;
@@ -2095,7 +2098,7 @@ inline std::atomic<std::uint32_t> g_off{0};
 
 /// g_off's relaxed load and test as a span starts. GCC loads an atomic into a register before
 /// testing it; on x86-64 one compare with the memory operand is the same relaxed load (an
-/// aligned 32-bit read) in one instruction less, which is a fifth of a span switched off.
+/// aligned 32-bit read) in one instruction less, a third of a span switched off.
 inline bool switched_off() noexcept {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     static_assert(sizeof(g_off) == 4 && std::atomic<std::uint32_t>::is_always_lock_free);
@@ -2282,6 +2285,11 @@ struct pipeline_core {
         wake.notify_one();
     }
 };
+
+inline bool span_storage::sharing_content() const noexcept {
+    pipeline_core* c = core();
+    return c != nullptr && c->share_content.load(std::memory_order_relaxed);
+}
 
 }  // namespace tacit::inline TACIT_ABI::detail
 
@@ -2553,8 +2561,7 @@ public:
         if constexpr (detail::vet_set<Kind, A, V>()) {
             if (rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                detail::pipeline_core* c = core();
-                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!sharing_content()) return *this;
             }
             constexpr std::size_t slot = Kind::template slot_of<A>;
             constexpr std::uint64_t bit = std::uint64_t{1} << slot;
@@ -2665,9 +2672,7 @@ public:
         // Still the ring's reservation, on the thread that writes the ring (one compare in the
         // common case): published where it lies.
         if (TACIT_LIKELY(r != nullptr) && TACIT_LIKELY(t.slots[0].ring == r || r->producer == &t)) {
-            h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
-            std::size_t size = sizeof(detail::record_header) + used_;
-            h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
+            std::size_t size = seal(h);
             r->open = nullptr;
             r->ring.commit(size);
             rec_ = nullptr;
@@ -2706,10 +2711,15 @@ private:
         detail::record_header* h = rec_;
         rec_ = nullptr;
         if (core_ == nullptr) return;  // started, not sampled: its context alone
+        publish_copy(t, h, seal(h));
+    }
+
+    /// Stamps the end time and the ring header on a finished record; returns its size.
+    std::size_t seal(detail::record_header* h) const noexcept {
         h->end_tick = Kind::info.is_event ? h->start_tick : detail::now_ticks();
         std::size_t size = sizeof(detail::record_header) + used_;
         h->ring = {static_cast<std::uint32_t>(size), detail::record_span};
-        publish_copy(t, h, size);
+        return size;
     }
 
     /// A record in the guard's buffer goes into the ring of the thread that ends the span: each
@@ -2779,7 +2789,7 @@ private:
         used_ = slot_bytes;
     }
 
-    /// Returns the record it writes (rec_), or null when the span does not start.
+    /// Returns the record it writes (begin_slow makes it rec_), or null when the span does not start.
     TACIT_NOINLINE detail::record_header* begin_general(detail::pipeline_core* core, const span_context* parent) noexcept {
         if (!core->enabled.load(std::memory_order_relaxed)) return nullptr;
         detail::thread_state& t = detail::t_state;
@@ -2787,7 +2797,7 @@ private:
         // Straight into the thread's ring when it has room; a span still open there (the
         // parent, usually) first moves its record into its own guard.
         placement at;
-        if (!open_context(t, core, parent, at)) return rec_;
+        if (!open_context(t, core, parent, at)) return &buf_.h;  // not sampled: its context alone, in buf_
         detail::thread_ring* r = core->ring_for(t);
         r->close_open();
         detail::record_header* h = &buf_.h;  // when full for now: try again when the span ends
@@ -2799,8 +2809,6 @@ private:
             r->open = this;
             ring_ = r;
         }
-        rec_ = h;
-        used_ = slot_bytes;
         write_header(h, at.hi, at.lo, at.seq, at.parent, at.flags);
         return h;
     }
@@ -2865,16 +2873,10 @@ private:
         if (TACIT_UNLIKELY(!sampled)) {
             // Not recording, but its context still propagates: the guard's own header holds
             // it, and sets write there harmlessly.
-            buf_.h.trace_hi = hi;
-            buf_.h.trace_lo = lo;
-            buf_.h.span = seq;
-            buf_.h.parent = par;
+            write_header(&buf_.h, hi, lo, seq, par, flags);
             buf_.h.trace_flags = 0;
-            buf_.h.flags = flags;
-            rec_ = &buf_.h;
             core_ = nullptr;
             ring_ = nullptr;
-            used_ = slot_bytes;
         }
         return sampled;
     }
@@ -3051,8 +3053,7 @@ public:
         if constexpr (detail::vet_set<EventKind, A, V>()) {
             if (span_.rec_ == nullptr) return *this;
             if constexpr (A::level == sensitivity::content) {
-                detail::pipeline_core* c = span_.core();
-                if (c == nullptr || !c->share_content.load(std::memory_order_relaxed)) return *this;
+                if (!span_.sharing_content()) return *this;
             }
             span_.template put<A::wire>(&A::info, detail::entry_tag::event_attribute, std::forward<V>(value));
         }
@@ -3280,8 +3281,6 @@ public:
     void clear() noexcept { size_ = 0; }
     void resize(std::size_t n) noexcept { size_ = n; }
     void push_back(const T& v) noexcept { data_[size_++] = v; }
-    /// Counts n elements written in place past size().
-    void grow_by(std::size_t n) noexcept { size_ += n; }
     T* data() noexcept { return data_; }
     const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
@@ -3818,7 +3817,7 @@ struct worker_state {
         for (auto* r : rings) {
             for (;;) {
                 bool full = false;
-                std::size_t before = r->ring.used();
+                std::uint64_t before = r->ring.consumed_bytes();
                 {
                     std::lock_guard lock(consume_mutex);
                     std::size_t n;
@@ -3830,7 +3829,7 @@ struct worker_state {
                     }
                     detail::thread_ring::bump(r->consumed, n);
                 }
-                moved += before - std::min(before, r->ring.used());
+                moved += static_cast<std::size_t>(r->ring.consumed_bytes() - before);
                 if (!full) break;
                 export_pending();  // outside the lock: an export may take long
             }

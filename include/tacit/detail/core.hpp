@@ -61,6 +61,8 @@ struct span_storage {
 
     /// The pipeline this span records into, or null when it is not sampled.
     pipeline_core* core() const noexcept;
+    /// True when content attributes are written: the span records and its pipeline shares.
+    bool sharing_content() const noexcept;
 
     /// Moves the record out of the ring into buf_ (its reservation is given up).
     void evict() noexcept;
@@ -119,7 +121,7 @@ inline std::atomic<std::uint32_t> g_off{0};
 
 /// g_off's relaxed load and test as a span starts. GCC loads an atomic into a register before
 /// testing it; on x86-64 one compare with the memory operand is the same relaxed load (an
-/// aligned 32-bit read) in one instruction less, which is a fifth of a span switched off.
+/// aligned 32-bit read) in one instruction less, a third of a span switched off.
 inline bool switched_off() noexcept {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     static_assert(sizeof(g_off) == 4 && std::atomic<std::uint32_t>::is_always_lock_free);
@@ -306,5 +308,10 @@ struct pipeline_core {
         wake.notify_one();
     }
 };
+
+inline bool span_storage::sharing_content() const noexcept {
+    pipeline_core* c = core();
+    return c != nullptr && c->share_content.load(std::memory_order_relaxed);
+}
 
 }  // namespace tacit::inline TACIT_ABI::detail

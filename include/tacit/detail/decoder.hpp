@@ -52,8 +52,6 @@ public:
     void clear() noexcept { size_ = 0; }
     void resize(std::size_t n) noexcept { size_ = n; }
     void push_back(const T& v) noexcept { data_[size_++] = v; }
-    /// Counts n elements written in place past size().
-    void grow_by(std::size_t n) noexcept { size_ += n; }
     T* data() noexcept { return data_; }
     const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }

@@ -85,11 +85,6 @@ static_assert(TACIT_MAX_STRING >= 8, "TACIT_MAX_STRING must leave room for the t
 
 constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
 
-/// The header's word of flags and counts as a span starts.
-constexpr std::uint64_t start_word(std::uint8_t flags, std::uint8_t trace_flags) noexcept {
-    return static_cast<std::uint64_t>(flags) << 8 | static_cast<std::uint64_t>(trace_flags) << 16;
-}
-
 /// Adds one to a saturating byte counter.
 constexpr void bump_saturating(std::uint8_t& c) noexcept { c = static_cast<std::uint8_t>(c + (c != 255)); }
 

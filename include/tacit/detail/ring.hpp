@@ -46,8 +46,9 @@ public:
         return reserve_slow(n);
     }
 
-    /// The fast path alone: room below the end of this lap and a quarter of the ring past the
-    /// consumer's last known position, or nullptr when try_reserve() has more to decide.
+    /// The fast path alone: room below the limit the last slow reservation set (the end of this
+    /// lap, the next quarter mark, the room the consumer had freed), or nullptr when
+    /// try_reserve() has more to decide.
     std::byte* try_reserve_fast(std::size_t n) noexcept {
         std::uint64_t at = head();
         return fits_fast(at, n) ? room_at(at) : nullptr;
@@ -76,22 +77,12 @@ public:
     /// stopping early when f returns false; frees what was consumed. Returns records consumed.
     template <class F>
     std::size_t consume(F&& f) {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
-        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
-        const std::size_t mask = mask_;
-        while (tail != head) {
-            const std::byte* p = buffer + (tail & mask);
-            header h;
-            std::memcpy(&h, p, sizeof h);
-            if (h.kind != skip) {
-                if (!f(p, static_cast<std::size_t>(h.size))) break;
-                ++n;
-            }
-            tail += h.size;
-        }
+        std::uint64_t tail = walk([&](const std::byte* p, std::size_t size) {
+            if (!f(p, size)) return false;
+            ++n;
+            return true;
+        });
         // Release: we are done reading these bytes before the producer may overwrite them.
         tail_.store(tail, std::memory_order_release);
         return n;
@@ -99,17 +90,13 @@ public:
 
     /// Records published and not yet consumed. Consumer side: call it where consume() could be.
     std::size_t count_published() const noexcept {
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t n = 0;
-        while (tail != head) {
-            header h;
-            std::memcpy(&h, buffer_.get() + (tail & mask_), sizeof h);
-            if (h.kind != skip) ++n;
-            tail += h.size;
-        }
+        walk([&](const std::byte*, std::size_t) { return ++n, true; });
         return n;
     }
+
+    /// Bytes the consumer has taken since the ring was made (consumer side).
+    std::uint64_t consumed_bytes() const noexcept { return tail_.load(std::memory_order_relaxed); }
 
     /// Bytes published and not yet consumed (approximate when called concurrently).
     std::size_t used() const noexcept {
@@ -117,6 +104,25 @@ public:
     }
 
 private:
+    /// Calls f(record, size) for each published record after the consumer's position, skip
+    /// records left out, until f returns false; returns where it stopped. Frees nothing.
+    template <class F>
+    std::uint64_t walk(F&& f) const {
+        // Acquire pairs with commit()'s release.
+        std::uint64_t head = head_.load(std::memory_order_acquire);
+        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
+        const std::size_t mask = mask_;
+        while (tail != head) {
+            const std::byte* p = buffer + (tail & mask);
+            header h;
+            std::memcpy(&h, p, sizeof h);
+            if (h.kind != skip && !f(p, static_cast<std::size_t>(h.size))) break;
+            tail += h.size;
+        }
+        return tail;
+    }
+
     TACIT_NOINLINE std::byte* reserve_slow(std::size_t n) noexcept {
         // Acquire pairs with the consumer's release: the bytes it freed are ours to reuse.
         tail_cache_ = tail_.load(std::memory_order_acquire);
