@@ -91,11 +91,17 @@ struct decode_sink {
     }
 };
 
-/// Views of the slots whose bits are set in `present`, in declaration order, written to out;
-/// returns the end of what it wrote. Generated per span kind, so each slot's key and type are
-/// constants.
-using slot_decoder = attribute_view* (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                         decode_sink& sink);
+/// The background thread's place in a ring and in the batch it fills (decoder.hpp).
+struct run_cursor;
+
+/// Decodes the run of records of one span kind that starts at the cursor, up to the first
+/// record of another kind or the end of the batch. Generated per span kind (decode_run<Kind>,
+/// defined in decoder.hpp), so a slot's key and type are constants and a run of same-kind
+/// records costs one call, not one per record.
+using run_decoder = void (*)(run_cursor& cursor) noexcept;
+
+template <class Kind>
+void decode_run(run_cursor& cursor) noexcept;
 
 /// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
 /// attributes each own one 8-byte slot of the record, in declaration order.
@@ -105,7 +111,7 @@ struct kind_info {
     bool is_event;
     const attribute_info* const* slots;  // slot_count entries, static storage
     std::uint32_t slot_count;
-    slot_decoder decode_slots;
+    run_decoder decode;
 };
 
 /// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
@@ -122,21 +128,53 @@ value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) 
     else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
 }
 
+/// An attribute's view before its value is known: its key, sensitivity and value type.
+template <const attribute_info* Info>
+inline constexpr attribute_view attribute_prototype = [] {
+    constexpr value_type t = Info->type;
+    value_view v;
+    if constexpr (t == value_type::int64) v = value_view::of(std::int64_t{0});
+    else if constexpr (t == value_type::float64) v = value_view::of(0.0);
+    else if constexpr (t == value_type::string) v = value_view::of(std::string_view{});
+    else if constexpr (is_array(t)) v = value_view::array(t, {});
+    return attribute_view{Info->key, Info->sensitivity, v};
+}();
+
+/// Writes slot i's attribute view to out: the prototype's constant bytes, then the value's size
+/// and payload words. Four stores where building the view field by field takes six.
+template <const attribute_info* Info>
+void put_attribute(attribute_view* out, const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
+    constexpr value_type t = Info->type;
+    if constexpr (is_array(t)) {
+        *out = attribute_view{Info->key, Info->sensitivity, slot_value<Info>(slots, i, sink)};
+    } else {
+        std::uint64_t w;
+        std::memcpy(&w, slots + 8 * i, 8);
+        std::uint64_t words[2] = {0, w};  // size, payload: an int64's or a double's bits as they are
+        if constexpr (t == value_type::boolean) {
+            words[1] = w != 0;
+        } else if constexpr (t == value_type::string) {
+            words[0] = slot_aux(w);
+            words[1] = reinterpret_cast<std::uintptr_t>(sink.string(slots + slot_offset(w), slot_aux(w)).data());
+        }
+        auto* bytes = reinterpret_cast<std::byte*>(out);
+        std::memcpy(bytes, &attribute_prototype<Info>, value_layout::constant_bytes);
+        std::memcpy(bytes + value_layout::constant_bytes, words, sizeof words);
+    }
+}
+
 template <auto& Infos, std::size_t... I>
-attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
-                             std::index_sequence<I...>) noexcept {
+std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
+                         std::index_sequence<I...>) noexcept {
     (void)slots, (void)present, (void)sink;  // a kind without attributes
     constexpr std::uint64_t all = sizeof...(I) >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << sizeof...(I)) - 1;
     if (present == all) {  // every attribute set, as instrumentation usually does: no tests
-        ((out[I] = attribute_view{Infos[I]->key, Infos[I]->sensitivity, slot_value<Infos[I]>(slots, I, sink)}), ...);
-        return out + sizeof...(I);
+        (put_attribute<Infos[I]>(out + I, slots, I, sink), ...);
+        return sizeof...(I);
     }
-    attribute_view* at = out;
-    ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
-                                                         slot_value<Infos[I]>(slots, I, sink)})
-                       : (void)0),
-     ...);
-    return at;
+    std::size_t n = 0;
+    ((present >> I & 1 ? put_attribute<Infos[I]>(out + n++, slots, I, sink) : (void)0), ...);
+    return n;
 }
 
 /// The most attributes one span kind may declare: one bit each in a record's presence mask.
@@ -183,12 +221,14 @@ struct span_kind : detail::kind_tag {
         ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
         return a;
     }();
-    static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+    /// Views of the slots whose bits are set in `present`, in declaration order, written to
+    /// out; returns how many it wrote. Each slot's key and type are constants here.
+    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
                                         detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
-                                            static_cast<std::uint32_t>(attribute_count), &decode_slots};
+                                            static_cast<std::uint32_t>(attribute_count), &detail::decode_run<span_kind>};
 
     /// True when A is listed (options are not attributes).
     template <class A>
@@ -230,7 +270,7 @@ struct event_kind : span_kind<Name, Items...> {
     static constexpr detail::kind_info info{Name.view(), span_role::internal, true,
                                             span_kind<Name, Items...>::slot_infos.data(),
                                             static_cast<std::uint32_t>(span_kind<Name, Items...>::attribute_count),
-                                            &span_kind<Name, Items...>::decode_slots};
+                                            &detail::decode_run<span_kind<Name, Items...>>};
 };
 
 /// Satisfied by every span kind declaration.
@@ -241,3 +281,6 @@ concept span_kind_type = std::is_base_of_v<detail::kind_tag, K> && requires {
 };
 
 }  // namespace tacit::inline TACIT_ABI
+
+// Every span kind's info names decode_run<Kind>, which the background thread's decoder defines.
+#include "detail/decoder.hpp"

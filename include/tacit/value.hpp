@@ -1,5 +1,6 @@
 #pragma once
 /// Read-only views of recorded values, as exporters see them.
+#include <cstddef>      // offsetof, for the decoder's layout checks
 #include <cstdint>      // value storage
 #include <span>         // array elements
 #include <string_view>  // keys and strings
@@ -7,6 +8,10 @@
 #include "config.hpp"
 
 namespace tacit::inline TACIT_ABI {
+
+namespace detail {
+struct value_layout;
+}
 
 /// How much an attribute may reveal.
 ///  - public_data: anonymous facts (counts, flags, model names, tool names): always recorded.
@@ -99,6 +104,8 @@ public:
     }
 
 private:
+    friend struct detail::value_layout;
+
     // 24 bytes: the background thread builds one per attribute of every span it exports.
     value_type type_;
     std::size_t size_;  // string length or element count
@@ -119,5 +126,20 @@ struct attribute_view {
     tacit::sensitivity sensitivity = sensitivity::public_data;
     value_view value;
 };
+
+namespace detail {
+/// Where a value's words lie, for the background thread, which writes an attribute view as its
+/// constant part (key, sensitivity, the value's type) and then the value's size and payload words.
+struct value_layout {
+    static constexpr std::size_t size_offset = offsetof(value_view, size_);
+    static constexpr std::size_t payload_offset = offsetof(value_view, i_);
+    /// The bytes of an attribute view before its value's size: key, sensitivity and type.
+    static constexpr std::size_t constant_bytes = offsetof(attribute_view, value) + size_offset;
+};
+static_assert(value_layout::payload_offset == value_layout::size_offset + 8 &&
+                  sizeof(value_view) == value_layout::payload_offset + 8 &&
+                  sizeof(attribute_view) == value_layout::constant_bytes + 16,
+              "An attribute view ends with its value's size and payload words.");
+}  // namespace detail
 
 }  // namespace tacit::inline TACIT_ABI

@@ -181,12 +181,17 @@ inline std::array<std::uint8_t, 8> span_id::bytes() const noexcept {
 
 // ---- include/tacit/value.hpp ----
 /// Read-only views of recorded values, as exporters see them.
+#include <cstddef>      // offsetof, for the decoder's layout checks
 #include <cstdint>      // value storage
 #include <span>         // array elements
 #include <string_view>  // keys and strings
 
 
 namespace tacit::inline TACIT_ABI {
+
+namespace detail {
+struct value_layout;
+}
 
 /// How much an attribute may reveal.
 ///  - public_data: anonymous facts (counts, flags, model names, tool names): always recorded.
@@ -279,6 +284,8 @@ public:
     }
 
 private:
+    friend struct detail::value_layout;
+
     // 24 bytes: the background thread builds one per attribute of every span it exports.
     value_type type_;
     std::size_t size_;  // string length or element count
@@ -299,6 +306,21 @@ struct attribute_view {
     tacit::sensitivity sensitivity = sensitivity::public_data;
     value_view value;
 };
+
+namespace detail {
+/// Where a value's words lie, for the background thread, which writes an attribute view as its
+/// constant part (key, sensitivity, the value's type) and then the value's size and payload words.
+struct value_layout {
+    static constexpr std::size_t size_offset = offsetof(value_view, size_);
+    static constexpr std::size_t payload_offset = offsetof(value_view, i_);
+    /// The bytes of an attribute view before its value's size: key, sensitivity and type.
+    static constexpr std::size_t constant_bytes = offsetof(attribute_view, value) + size_offset;
+};
+static_assert(value_layout::payload_offset == value_layout::size_offset + 8 &&
+                  sizeof(value_view) == value_layout::payload_offset + 8 &&
+                  sizeof(attribute_view) == value_layout::constant_bytes + 16,
+              "An attribute view ends with its value's size and payload words.");
+}  // namespace detail
 
 }  // namespace tacit::inline TACIT_ABI
 
@@ -714,6 +736,23 @@ public:
         return n;
     }
 
+    /// What the consumer may read, for a caller that walks the records itself: the records
+    /// in [tail, head) are published; end_read(t) frees those before t.
+    struct unread {
+        const std::byte* buffer;
+        std::uint64_t mask;
+        std::uint64_t tail;
+        std::uint64_t head;
+    };
+    unread begin_read() const noexcept {
+        // Acquire pairs with commit()'s release.
+        return {buffer_.get(), mask_, tail_.load(std::memory_order_relaxed), head_.load(std::memory_order_acquire)};
+    }
+    void end_read(std::uint64_t tail) noexcept {
+        // Release: we are done reading these bytes before the producer may overwrite them.
+        tail_.store(tail, std::memory_order_release);
+    }
+
     /// Records published and not yet consumed. Consumer side: call it where consume() could be.
     std::size_t count_published() const noexcept {
         std::size_t n = 0;
@@ -949,22 +988,23 @@ struct link_view {
 /// One finished span, valid for the duration of the export call.
 struct span_view {
     std::string_view name;          ///< the span kind's name, fixed at compile time
-    span_role role = span_role::internal;
     span_context context;           ///< this span's trace id, span id and flags
     tacit::span_id parent{};        ///< zero for a root span
-    bool parent_remote = false;     ///< the parent came from another process
     std::uint64_t start_unix_ns = 0;
     std::uint64_t end_unix_ns = 0;
-    status_code status = status_code::unset;
-    std::string_view error_type;    ///< set when status == error
     std::span<const attribute_view> attributes;
+    // What most spans leave empty, side by side, so the background thread clears them at once.
+    std::string_view error_type;    ///< set when status == error
     std::span<const event_view> events;
-    std::uint32_t dropped_attributes = 0;  ///< attributes that did not fit the record
-    std::uint32_t dropped_events = 0;
     std::string_view trace_state;   ///< W3C tracestate inherited from a remote parent, may be empty
     std::span<const link_view> links;
+    std::uint32_t dropped_attributes = 0;  ///< attributes that did not fit the record
+    std::uint32_t dropped_events = 0;
     std::uint32_t dropped_links = 0;  ///< links that did not fit the record
     std::uint32_t thread = 0;       ///< tacit's small id of the recording thread (not the OS tid)
+    span_role role = span_role::internal;
+    bool parent_remote = false;     ///< the parent came from another process
+    status_code status = status_code::unset;
 
     /// The first attribute with this key, or nullptr.
     const attribute_view* find(std::string_view key) const noexcept {
@@ -1123,11 +1163,17 @@ struct decode_sink {
     }
 };
 
-/// Views of the slots whose bits are set in `present`, in declaration order, written to out;
-/// returns the end of what it wrote. Generated per span kind, so each slot's key and type are
-/// constants.
-using slot_decoder = attribute_view* (*)(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                         decode_sink& sink);
+/// The background thread's place in a ring and in the batch it fills (decoder.hpp).
+struct run_cursor;
+
+/// Decodes the run of records of one span kind that starts at the cursor, up to the first
+/// record of another kind or the end of the batch. Generated per span kind (decode_run<Kind>,
+/// defined in decoder.hpp), so a slot's key and type are constants and a run of same-kind
+/// records costs one call, not one per record.
+using run_decoder = void (*)(run_cursor& cursor) noexcept;
+
+template <class Kind>
+void decode_run(run_cursor& cursor) noexcept;
 
 /// A span kind's run-time descriptor, referenced from every record of that kind. Its declared
 /// attributes each own one 8-byte slot of the record, in declaration order.
@@ -1137,7 +1183,7 @@ struct kind_info {
     bool is_event;
     const attribute_info* const* slots;  // slot_count entries, static storage
     std::uint32_t slot_count;
-    slot_decoder decode_slots;
+    run_decoder decode;
 };
 
 /// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
@@ -1154,21 +1200,53 @@ value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) 
     else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
 }
 
+/// An attribute's view before its value is known: its key, sensitivity and value type.
+template <const attribute_info* Info>
+inline constexpr attribute_view attribute_prototype = [] {
+    constexpr value_type t = Info->type;
+    value_view v;
+    if constexpr (t == value_type::int64) v = value_view::of(std::int64_t{0});
+    else if constexpr (t == value_type::float64) v = value_view::of(0.0);
+    else if constexpr (t == value_type::string) v = value_view::of(std::string_view{});
+    else if constexpr (is_array(t)) v = value_view::array(t, {});
+    return attribute_view{Info->key, Info->sensitivity, v};
+}();
+
+/// Writes slot i's attribute view to out: the prototype's constant bytes, then the value's size
+/// and payload words. Four stores where building the view field by field takes six.
+template <const attribute_info* Info>
+void put_attribute(attribute_view* out, const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
+    constexpr value_type t = Info->type;
+    if constexpr (is_array(t)) {
+        *out = attribute_view{Info->key, Info->sensitivity, slot_value<Info>(slots, i, sink)};
+    } else {
+        std::uint64_t w;
+        std::memcpy(&w, slots + 8 * i, 8);
+        std::uint64_t words[2] = {0, w};  // size, payload: an int64's or a double's bits as they are
+        if constexpr (t == value_type::boolean) {
+            words[1] = w != 0;
+        } else if constexpr (t == value_type::string) {
+            words[0] = slot_aux(w);
+            words[1] = reinterpret_cast<std::uintptr_t>(sink.string(slots + slot_offset(w), slot_aux(w)).data());
+        }
+        auto* bytes = reinterpret_cast<std::byte*>(out);
+        std::memcpy(bytes, &attribute_prototype<Info>, value_layout::constant_bytes);
+        std::memcpy(bytes + value_layout::constant_bytes, words, sizeof words);
+    }
+}
+
 template <auto& Infos, std::size_t... I>
-attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
-                             std::index_sequence<I...>) noexcept {
+std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out, decode_sink& sink,
+                         std::index_sequence<I...>) noexcept {
     (void)slots, (void)present, (void)sink;  // a kind without attributes
     constexpr std::uint64_t all = sizeof...(I) >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << sizeof...(I)) - 1;
     if (present == all) {  // every attribute set, as instrumentation usually does: no tests
-        ((out[I] = attribute_view{Infos[I]->key, Infos[I]->sensitivity, slot_value<Infos[I]>(slots, I, sink)}), ...);
-        return out + sizeof...(I);
+        (put_attribute<Infos[I]>(out + I, slots, I, sink), ...);
+        return sizeof...(I);
     }
-    attribute_view* at = out;
-    ((present >> I & 1 ? (void)(*at++ = attribute_view{Infos[I]->key, Infos[I]->sensitivity,
-                                                         slot_value<Infos[I]>(slots, I, sink)})
-                       : (void)0),
-     ...);
-    return at;
+    std::size_t n = 0;
+    ((present >> I & 1 ? put_attribute<Infos[I]>(out + n++, slots, I, sink) : (void)0), ...);
+    return n;
 }
 
 /// The most attributes one span kind may declare: one bit each in a record's presence mask.
@@ -1215,12 +1293,14 @@ struct span_kind : detail::kind_tag {
         ((std::is_base_of_v<detail::attribute_tag, Items> ? (void)(a[i++] = detail::info_or_null<Items>()) : (void)0), ...);
         return a;
     }();
-    static attribute_view* decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
+    /// Views of the slots whose bits are set in `present`, in declaration order, written to
+    /// out; returns how many it wrote. Each slot's key and type are constants here.
+    static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
                                         detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
-                                            static_cast<std::uint32_t>(attribute_count), &decode_slots};
+                                            static_cast<std::uint32_t>(attribute_count), &detail::decode_run<span_kind>};
 
     /// True when A is listed (options are not attributes).
     template <class A>
@@ -1262,7 +1342,7 @@ struct event_kind : span_kind<Name, Items...> {
     static constexpr detail::kind_info info{Name.view(), span_role::internal, true,
                                             span_kind<Name, Items...>::slot_infos.data(),
                                             static_cast<std::uint32_t>(span_kind<Name, Items...>::attribute_count),
-                                            &span_kind<Name, Items...>::decode_slots};
+                                            &detail::decode_run<span_kind<Name, Items...>>};
 };
 
 /// Satisfied by every span kind declaration.
@@ -1273,6 +1353,858 @@ concept span_kind_type = std::is_base_of_v<detail::kind_tag, K> && requires {
 };
 
 }  // namespace tacit::inline TACIT_ABI
+
+// Every span kind's info names decode_run<Kind>, which the background thread's decoder defines.
+// ---- include/tacit/detail/decoder.hpp ----
+/// The background thread's side of the record layout: records read where they lie in the
+/// rings, turned into span_views for one export call, a run of same-kind records at a time by
+/// code generated for that kind. Buffers are reused, so after warm-up a batch costs no
+/// allocation.
+#include <bit>            // std::bit_cast for double values
+#include <cstddef>        // std::byte
+#include <cstdlib>        // std::free for demangled names
+#include <cstring>        // std::memcpy
+#include <memory>         // the record buffer
+#include <string>         // demangled names
+#include <string_view>    // views
+#include <unordered_map>  // the demangling cache
+#include <vector>         // reusable buffers
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>  // abi::__cxa_demangle for exception type names
+#define TACIT_HAS_CXXABI 1
+#else
+#define TACIT_HAS_CXXABI 0
+#endif
+
+// ---- include/tacit/detail/clock.hpp ----
+/// The span clock: the CPU's invariant time-stamp counter on x86-64 (two reads cost ~15
+/// instructions, no system call), std::chrono::steady_clock elsewhere. The background thread
+/// calibrates ticks against steady_clock and system_clock and converts to Unix nanoseconds.
+#include <chrono>   // steady_clock, system_clock
+#include <cstdint>  // ticks
+
+
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(TACIT_USE_STEADY_CLOCK)
+#define TACIT_CLOCK_TSC 1
+#if !defined(__GNUC__) && !defined(__clang__)
+#include <intrin.h>  // __rdtsc (GCC and Clang have it built in: <x86intrin.h> declares every
+                     // intrinsic there is and costs each translation unit about a second)
+#endif
+#else
+#define TACIT_CLOCK_TSC 0
+#endif
+
+namespace tacit::inline TACIT_ABI::detail {
+
+inline std::uint64_t steady_ns() noexcept {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+inline std::uint64_t system_ns() noexcept {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+/// One read of the span clock.
+inline std::uint64_t now_ticks() noexcept {
+#if TACIT_CLOCK_TSC && (defined(__GNUC__) || defined(__clang__))
+    return __builtin_ia32_rdtsc();  // what <x86intrin.h>'s __rdtsc() calls
+#elif TACIT_CLOCK_TSC
+    return __rdtsc();
+#else
+    return steady_ns();
+#endif
+}
+
+/// Maps ticks to Unix nanoseconds: a reference point taken at start-up and a rate measured
+/// over an ever longer interval, so the error shrinks as the process runs.
+class tick_converter {
+public:
+    tick_converter() noexcept { reset(); }
+
+    void reset() noexcept {
+        tick0_ = now_ticks();
+        steady0_ = steady_ns();
+        unix0_ = system_ns();
+#if TACIT_CLOCK_TSC
+        ns_per_tick_ = 0;  // unknown until calibrate()
+#else
+        ns_per_tick_ = 1.0;
+#endif
+        set_scale();
+    }
+
+    /// Measures the tick rate over the time since reset(); call from the background thread.
+    /// Needs about a millisecond since reset() for a usable first estimate.
+    void calibrate() noexcept {
+#if TACIT_CLOCK_TSC
+        std::uint64_t t = now_ticks();
+        std::uint64_t s = steady_ns();
+        if (t > tick0_ && s > steady0_)
+            ns_per_tick_ = static_cast<double>(s - steady0_) / static_cast<double>(t - tick0_);
+#endif
+        set_scale();
+    }
+
+    bool calibrated() const noexcept { return ns_per_tick_ > 0; }
+
+    std::uint64_t to_unix_ns(std::uint64_t tick) const noexcept {
+        // The offset from the reference point, scaled, added to the reference's Unix time as
+        // an integer (a double alone has only ~256 ns of resolution at today's Unix time).
+        if (TACIT_LIKELY(tick >= tick0_)) return unix0_ + to_ns(tick - tick0_);
+        std::uint64_t back = to_ns(tick0_ - tick);  // a span started before the reference point
+        return back < unix0_ ? unix0_ - back : 0;
+    }
+
+    /// Duration in nanoseconds of this many ticks: a 64 x 64-bit multiply by the rate in
+    /// fixed point (40 fractional bits: under 0.01 µs off an hour) and a shift.
+    std::uint64_t to_ns(std::uint64_t ticks) const noexcept {
+#if defined(__SIZEOF_INT128__)
+        __extension__ typedef unsigned __int128 u128;
+        return static_cast<std::uint64_t>((static_cast<u128>(ticks) * scale_) >> scale_bits);
+#else
+        return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick_);
+#endif
+    }
+
+private:
+    static constexpr int scale_bits = 40;
+
+    void set_scale() noexcept {
+        // ns_per_tick_ is at most a few ns per tick, so the scale fits 64 bits with room.
+        double s = ns_per_tick_ * static_cast<double>(std::uint64_t{1} << scale_bits);
+        scale_ = s > 0 && s < 1.8e19 ? static_cast<std::uint64_t>(s + 0.5) : 0;
+    }
+
+    std::uint64_t scale_ = 0;
+    std::uint64_t tick0_ = 0;
+    std::uint64_t steady0_ = 0;
+    std::uint64_t unix0_ = 0;
+    double ns_per_tick_ = 0;
+};
+
+}  // namespace tacit::inline TACIT_ABI::detail
+
+// ---- include/tacit/detail/core.hpp ----
+/// The state shared by the host threads and one pipeline's background thread: the per-thread
+/// rings, the registry of rings, the switches, and the thread-local span context.
+#include <atomic>              // switches, counters, reference counts
+#include <chrono>              // seeding
+#include <condition_variable>  // waking the background thread
+#include <cstdint>             // ids
+#include <cstring>             // std::memcpy
+#include <mutex>               // the ring registry (slow path only)
+#include <random>              // std::random_device for seeding
+#include <thread>              // thread ids for seeding
+#include <vector>              // the ring registry
+
+
+namespace tacit::inline TACIT_ABI::detail {
+
+struct pipeline_core;
+struct thread_ring;
+struct thread_state;
+
+/// A span's place in its trace as a thread keeps it: the current span, or a span guard's
+/// parent to restore at its end. Span ids are kept as the thread's sequence numbers and mixed
+/// into W3C ids only where they leave the thread (see span_id_of); a trace started here keeps
+/// its root span's sequence number until then (lazy_trace).
+struct span_ref {
+    std::uint64_t trace_hi;   // lazy_trace: the root span's sequence number
+    std::uint64_t trace_lo;   // lazy_trace: zero
+    std::uint64_t span;       // a sequence number; zero: none
+    std::uint8_t trace_flags;
+    bool lazy_trace;
+};
+
+/// The part of a span guard that does not depend on its kind: where its record is being
+/// written. A span writes straight into its thread's ring (a reservation, published when it
+/// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
+/// the record moves into the guard's own buffer and is copied into a ring at its end.
+///
+/// A span's record header holds what its end needs to give the thread back its parent as the
+/// current span (its own sequence number and its parent's); only a span that did not start
+/// as a child of the thread's current span (an explicit parent) or whose sampling decision
+/// differs from its parent's keeps a copy of the thread's context in saved_.
+struct span_storage {
+    // rec_ and ring_ are apart so that a compiler does not pack their stores into one vector
+    // store (two more instructions on the hot path).
+    record_header* rec_;      // the record being written: in a ring or in buf_; null once ended or never started
+    std::uint32_t used_;      // bytes of the body written (slots, then the tail)
+    std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
+    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
+    pipeline_core* core_;     // set only once the record is in buf_ (ring_ knows it before); null when not sampled
+    span_ref saved_;          // with flag_restore_saved: the thread's current span before this one
+    record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
+
+    std::byte* body() noexcept { return reinterpret_cast<std::byte*>(rec_) + sizeof(record_header); }
+    /// The kind's slots, 8-byte words at the start of the body (8-byte aligned in a ring and
+    /// in buf_).
+    std::uint64_t* slots() noexcept { return reinterpret_cast<std::uint64_t*>(body()); }
+
+    /// The pipeline this span records into, or null when it is not sampled.
+    pipeline_core* core() const noexcept;
+    /// True when content attributes are written: the span records and its pipeline shares.
+    bool sharing_content() const noexcept;
+
+    /// Moves the record out of the ring into buf_ (its reservation is given up).
+    void evict() noexcept;
+};
+
+/// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
+/// the pipeline (until it is destroyed); the last of the two to let go deletes it.
+struct thread_ring {
+    thread_ring(pipeline_core* c, std::size_t bytes, std::uint32_t idx) : ring(bytes), core(c), thread_index(idx) {}
+
+    spsc_ring ring;
+    pipeline_core* core;
+    std::uint32_t thread_index;
+    span_storage* open = nullptr;            // producer only: the span whose record is the ring's reservation
+    const thread_state* producer = nullptr;  // the thread that writes this ring
+    // Written by the producer only; relaxed load + store is enough for a single writer, and the
+    // background thread reads them relaxed for statistics. Records published are not counted
+    // here (the hot path would pay for it) but by the background thread, as it takes them.
+    alignas(cache_line) std::atomic<std::uint64_t> dropped_full{0};
+    std::atomic<std::uint64_t> truncated{0};
+    std::atomic<std::uint64_t> dropped_attributes{0};
+    alignas(cache_line) std::atomic<std::uint64_t> consumed{0};  // written by the background thread only
+    std::atomic<bool> producer_gone{false};
+    std::atomic<int> owners{2};
+
+    /// The producer gives up the ring's reservation: its span's record moves to the guard.
+    void close_open() noexcept {
+        if (open) {
+            open->evict();
+            open = nullptr;
+        }
+    }
+
+    void release() noexcept {
+        // acq_rel: the last owner must see every write the other made before deleting.
+        if (owners.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+};
+
+inline pipeline_core* span_storage::core() const noexcept { return ring_ ? ring_->core : core_; }
+
+TACIT_COLD inline void span_storage::evict() noexcept {
+    std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
+    rec_ = &buf_.h;
+    core_ = ring_->core;
+    ring_ = nullptr;
+}
+
+/// The run-time switch read from OTEL_SDK_DISABLED / TACIT_DISABLED / DO_NOT_TRACK: non-zero
+/// means recording is off in this process. One relaxed load and a branch per span.
+inline std::atomic<std::uint32_t> g_off{0};
+
+/// g_off's relaxed load and test as a span starts. GCC loads an atomic into a register before
+/// testing it; on x86-64 one compare with the memory operand is the same relaxed load (an
+/// aligned 32-bit read) in one instruction less, a third of a span switched off.
+inline bool switched_off() noexcept {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    static_assert(sizeof(g_off) == 4 && std::atomic<std::uint32_t>::is_always_lock_free);
+    bool off;
+    asm volatile("cmpl $0, %1" : "=@ccne"(off) : "m"(g_off));
+    return off;
+#else
+    return g_off.load(std::memory_order_relaxed) != 0;
+#endif
+}
+
+/// The optional default pipeline that tacit::start<K>() records into (none unless the user
+/// installs one).
+inline std::atomic<pipeline_core*> g_default{nullptr};
+
+/// Unique, never reused, so a stale thread-local cache entry can never match a new pipeline.
+inline std::atomic<std::uint64_t> g_next_uid{1};
+inline std::atomic<std::uint32_t> g_next_thread{1};
+
+struct thread_slot {
+    std::uint64_t uid;
+    thread_ring* ring;
+};
+
+inline constexpr int thread_slots = 4;
+
+/// Everything a host thread keeps for tacit. Constant-initialised, so access needs no guard.
+struct thread_state {
+    span_ref current;         // the current span on this thread
+    bool hooked;
+    std::uint64_t seq;        // the next span's sequence number; zero until seeded on the thread's first span
+    std::uint32_t index;
+    thread_slot slots[thread_slots];
+};
+
+inline constinit thread_local thread_state t_state{};
+
+/// Releases a thread's rings when it exits; the background thread drains what they hold.
+struct thread_exit_hook {
+    ~thread_exit_hook() {
+        for (auto& s : t_state.slots) {
+            if (s.ring) {
+                s.ring->close_open();  // a span still open on this thread keeps its record
+                s.ring->producer_gone.store(true, std::memory_order_release);
+                s.ring->release();
+                s.ring = nullptr;
+                s.uid = 0;
+            }
+        }
+    }
+};
+
+/// splitmix64's finalizer: a bijection of 64-bit words (so distinct inputs give distinct
+/// outputs) that maps only zero to zero.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/// splitmix64: the next value of a Weyl sequence, mixed (for ids that are not spans').
+inline std::uint64_t splitmix64(std::uint64_t& x) noexcept { return mix64(x += 0x9E3779B97F4A7C15ull); }
+
+/// The W3C span id of a span's sequence number. Each thread counts from a random start that
+/// leaves at least 2^63 spans before the count could reach zero, so an id is never zero and
+/// never repeats on its thread; the mixing costs the host nothing, since it happens where ids
+/// leave the thread (the background thread, span.context(), tacit::current_context()).
+constexpr std::uint64_t span_id_of(std::uint64_t seq) noexcept { return mix64(seq); }
+
+/// The trace id of a trace whose root span has this sequence number: its low half is the
+/// root's span id, its high half that times an odd constant. Both are bijections of the
+/// sequence number, so distinct roots get distinct trace ids, and neither half is ever zero;
+/// it costs the background thread one mix and one multiply.
+constexpr trace_id trace_of_root_id(std::uint64_t root_span_id) noexcept {
+    return {root_span_id * 0x9E3779B97F4A7C15ull, root_span_id};
+}
+constexpr trace_id trace_of_root(std::uint64_t seq) noexcept { return trace_of_root_id(span_id_of(seq)); }
+
+/// A kept trace as a W3C trace id.
+constexpr trace_id trace_of(std::uint64_t hi, std::uint64_t lo, bool lazy) noexcept {
+    return lazy ? trace_of_root(hi) : trace_id{hi, lo};
+}
+
+TACIT_COLD inline void seed_thread(thread_state& t) {
+    std::random_device rd;
+    std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    s ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9E3779B97F4A7C15ull;
+    s ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    // In [1, 2^63]: at least 2^63 increments before the count wraps to zero.
+    t.seq = (s >> 1) + 1;
+    t.index = g_next_thread.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// The part of a pipeline that host threads touch. Lives on the heap so a background thread
+/// that outlives its pipeline's shutdown timeout can still finish safely.
+struct pipeline_core {
+    const std::uint64_t uid = g_next_uid.fetch_add(1, std::memory_order_relaxed);
+    /// uid while recording is on, and while off (pipeline::set_enabled(false), a forked child)
+    /// a value no slot holds (empty slots hold 0): a span's start compares it with its
+    /// thread's slot, so one compare tests both "this thread's ring is at hand" and
+    /// "recording is on".
+    static constexpr std::uint64_t no_uid = ~std::uint64_t{0};
+    /// It is also no_uid while the sampler is not the default parentbased_always_on, so the
+    /// inlined start needs no sampling decision of its own: a root is recorded and a child
+    /// follows its parent. Every other case takes the general start.
+    std::atomic<std::uint64_t> recording_uid{uid};
+    std::atomic<bool> enabled{true};
+    std::atomic<bool> share_content{false};
+    /// A span without a sampled parent to follow is recorded when the low 56 bits of its trace
+    /// id are at least this (OpenTelemetry's TraceIdRatioBased rule; 0 = always, 2^56 = never).
+    std::atomic<std::uint64_t> sample_threshold{0};
+    /// parentbased_*: a span with a parent follows the parent's decision.
+    std::atomic<bool> parent_based{true};
+
+    void set_enabled(bool on) noexcept {
+        enabled.store(on, std::memory_order_relaxed);
+        refresh_recording_uid();
+    }
+    void set_sampler(std::uint64_t threshold, bool follow_parent) noexcept {
+        sample_threshold.store(threshold, std::memory_order_relaxed);
+        parent_based.store(follow_parent, std::memory_order_relaxed);
+        refresh_recording_uid();
+    }
+    void refresh_recording_uid() noexcept {
+        bool simple = enabled.load(std::memory_order_relaxed) && sample_threshold.load(std::memory_order_relaxed) == 0 &&
+                      parent_based.load(std::memory_order_relaxed);
+        recording_uid.store(simple ? uid : no_uid, std::memory_order_relaxed);
+    }
+    std::size_t ring_bytes = 256 * 1024;
+
+    std::mutex registry_mutex;
+    std::vector<thread_ring*> registry;           // guarded by registry_mutex
+    std::atomic<std::uint64_t> registry_version{0};
+
+    std::mutex wake_mutex;
+    std::condition_variable wake;
+    std::atomic<bool> worker_sleeping{false};
+
+    /// Slow path: the calling thread's first span into this pipeline.
+    TACIT_COLD thread_ring* attach_thread(thread_state& t) {
+        if (t.seq == 0) seed_thread(t);
+        if (!t.hooked) {
+            t.hooked = true;
+            static thread_local thread_exit_hook hook;
+            (void)hook;
+        }
+        // A slot may hold a ring of a pipeline that is gone; uids are never reused, so it
+        // simply never matches again and is replaced here (least recently attached first).
+        for (int i = 0; i < thread_slots; ++i)
+            if (t.slots[i].uid == uid) return t.slots[i].ring;
+        auto* r = new thread_ring(this, ring_bytes, t.index);
+        r->producer = &t;
+        {
+            std::lock_guard lock(registry_mutex);
+            registry.push_back(r);
+        }
+        registry_version.fetch_add(1, std::memory_order_release);
+        thread_slot old = t.slots[thread_slots - 1];
+        for (int i = thread_slots - 1; i > 0; --i) t.slots[i] = t.slots[i - 1];
+        t.slots[0] = {uid, r};
+        if (old.ring) {
+            old.ring->close_open();
+            old.ring->producer_gone.store(true, std::memory_order_release);
+            old.ring->release();
+        }
+        return r;
+    }
+
+    /// The ring for the calling thread: one compare on the hot path.
+    thread_ring* ring_for(thread_state& t) {
+        if (TACIT_LIKELY(t.slots[0].uid == uid)) return t.slots[0].ring;
+        for (int i = 1; i < thread_slots; ++i)
+            if (t.slots[i].uid == uid) return t.slots[i].ring;
+        return attach_thread(t);
+    }
+
+    /// Wakes the background thread if it sleeps (a full or filling ring).
+    void wake_if_sleeping() noexcept {
+        if (worker_sleeping.load(std::memory_order_relaxed)) ring_the_doorbell();
+    }
+
+    TACIT_COLD void ring_the_doorbell() noexcept {
+        worker_sleeping.store(false, std::memory_order_relaxed);
+        wake.notify_one();
+    }
+};
+
+inline bool span_storage::sharing_content() const noexcept {
+    pipeline_core* c = core();
+    return c != nullptr && c->share_content.load(std::memory_order_relaxed);
+}
+
+}  // namespace tacit::inline TACIT_ABI::detail
+
+
+namespace tacit::inline TACIT_ABI::detail {
+
+/// A buffer whose capacity is set once, so appending needs no check and never moves what views
+/// already point to. Its storage is not constructed: pages the batches never reach are never
+/// touched (the element types are implicit-lifetime, and every element is written before it
+/// is read).
+template <class T>
+class bounded_buffer {
+public:
+    bounded_buffer() = default;
+    bounded_buffer(const bounded_buffer&) = delete;
+    bounded_buffer& operator=(const bounded_buffer&) = delete;
+    ~bounded_buffer() { ::operator delete(data_); }
+
+    void reserve(std::size_t capacity) {
+        if (capacity > capacity_) {
+            T* fresh = static_cast<T*>(::operator new(capacity * sizeof(T)));
+            ::operator delete(data_);
+            data_ = fresh;
+            capacity_ = capacity;
+        }
+        size_ = 0;
+    }
+    void clear() noexcept { size_ = 0; }
+    void resize(std::size_t n) noexcept { size_ = n; }
+    void push_back(const T& v) noexcept { data_[size_++] = v; }
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+
+private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
+class batch_decoder;
+
+/// The background thread's place in one ring and in the batch it fills, while
+/// batch_decoder::take() runs. A kind's run decoder copies it into locals, which the compiler
+/// keeps in registers (members would be reloaded after every store through a view).
+struct run_cursor {
+    const std::byte* buffer;     // the ring's bytes
+    std::uint64_t mask;
+    std::uint64_t tail;          // the next record to read
+    std::uint64_t head;          // the end of what is published
+    span_view* out;              // the next span view
+    span_view* last;             // the end of the batch's span views
+    attribute_view* attrs;       // the next attribute view
+    char* chars;                 // the next string byte
+    std::size_t bytes;           // record bytes in the batch
+    std::size_t taken;           // records taken by this take()
+    std::uint64_t truncated;     // added to the decoder's counters when take() returns
+    std::uint64_t dropped_attributes;
+    const tick_converter* clock;
+    batch_decoder* decoder;
+    std::uint32_t thread;
+    bool full;                   // the batch ended before the ring did
+};
+
+/// Turns records into the span views of one export call, reading each record where it lies in
+/// its ring, so the ring's bytes are free again as soon as the batch is decoded: a batch holds
+/// copies of the records' strings, never pointers into a ring.
+class batch_decoder {
+public:
+    /// The most record bytes one batch decodes. Everything a record yields (attribute,
+    /// element, event and link views, string bytes) is bounded by its size, so this bounds
+    /// every buffer; a batch ends early rather than let one move.
+    static constexpr std::size_t batch_bytes = 128 * 1024;
+
+    static constexpr std::size_t spans_capacity = batch_bytes / sizeof(record_header) + 1;
+
+    batch_decoder() {
+        spans_.reserve(spans_capacity);
+        attrs_.reserve(batch_bytes / 8);
+        items_.reserve(batch_bytes / 8);
+        events_.reserve(batch_bytes / sizeof(entry_header));
+        links_.reserve(batch_bytes / sizeof(entry_header));
+        arena_.reserve(batch_bytes);
+    }
+
+    /// Starts a new batch: the views of the last one are no longer needed.
+    void clear() noexcept {
+        spans_.clear();
+        attrs_.clear();
+        items_.clear();
+        events_.clear();
+        links_.clear();
+        arena_.clear();
+        bytes_ = 0;
+    }
+    std::size_t size() const noexcept { return spans_.size(); }
+    bool empty() const noexcept { return spans_.size() == 0; }
+
+    /// Decodes the records of ring, where they lie, into the batch until the ring is empty or
+    /// the batch full (max spans, or batch_bytes); frees them. Returns the records taken, and
+    /// sets full when some were left for the next batch.
+    std::size_t take(spsc_ring& ring, std::uint32_t thread, const tick_converter& clock, std::size_t max, bool& full) {
+        spsc_ring::unread u = ring.begin_read();
+        run_cursor c{u.buffer, u.mask, u.tail, u.head,
+                     spans_.data() + spans_.size(), spans_.data() + std::min(max, spans_capacity),
+                     attrs_.data() + attrs_.size(), arena_.data() + arena_.size(),
+                     bytes_, 0, 0, 0, &clock, this, thread, false};
+        // One call per run of records of the same kind; each call takes at least one record
+        // or ends the batch.
+        while (c.tail != c.head && !c.full) {
+            const std::byte* p = c.buffer + (c.tail & c.mask);
+            spsc_ring::header rh;
+            std::memcpy(&rh, p, sizeof rh);
+            if (rh.kind == spsc_ring::skip) {  // pads to the end of the buffer
+                c.tail += rh.size;
+                continue;
+            }
+            // The producer wrote the header there (published with release, read after acquire).
+            reinterpret_cast<const record_header*>(p)->kind->decode(c);
+        }
+        ring.end_read(c.tail);
+        spans_.resize(static_cast<std::size_t>(c.out - spans_.data()));
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
+        bytes_ = c.bytes;
+        truncated += c.truncated;
+        dropped_attributes += c.dropped_attributes;
+        if (c.full) full = true;
+        return c.taken;
+    }
+
+    /// Decodes the run of records of kind Kind at the cursor (see run_decoder).
+    template <class Kind>
+    void run(run_cursor& cursor) noexcept {
+        run_cursor c = cursor;
+        const std::byte* p = c.buffer + (c.tail & c.mask);
+        const kind_info* const kind = reinterpret_cast<const record_header*>(p)->kind;
+        decode_sink sink{c.chars, this, &array_of};
+        for (;;) {
+            const auto& h = *reinterpret_cast<const record_header*>(p);
+            const std::size_t size = h.ring.size;
+            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || c.out == c.last)) {
+                c.full = true;
+                break;
+            }
+            c.bytes += size;
+            span_view& s = *c.out++;
+            decode_header(h, *kind, *c.clock, s);
+            c.truncated += h.truncated;
+
+            // The declared attributes first, in declaration order.
+            attribute_view* first = c.attrs;
+            std::size_t n = Kind::decode_slots(p + sizeof(record_header), h.present, first, sink);
+            std::uint32_t dropped = h.dropped_attributes;
+            if constexpr (Kind::attribute_count > TACIT_MAX_ATTRIBUTES) {
+                if (n > TACIT_MAX_ATTRIBUTES) {
+                    dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
+                    n = TACIT_MAX_ATTRIBUTES;
+                }
+            }
+            c.attrs = first + n;
+            if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
+                s.attributes = std::span<const attribute_view>(first, n);
+                s.dropped_attributes = dropped;
+                c.dropped_attributes += dropped;
+            } else {
+                // The out-of-line rest appends to attrs_ itself.
+                attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+                c.dropped_attributes += decode_entries(p, *c.clock, s, first, n, dropped, sink);
+                c.attrs = attrs_.data() + attrs_.size();
+            }
+            s.thread = c.thread;
+            c.tail += size;
+            if (c.tail == c.head) break;
+            // A skip record (read before anything else of it: it may be a bare header at the
+            // end of the buffer) or a record of another kind ends the run.
+            p = c.buffer + (c.tail & c.mask);
+            const auto& next = *reinterpret_cast<const record_header*>(p);
+            if (next.ring.kind == spsc_ring::skip || next.kind != kind) break;
+        }
+        c.chars = sink.chars;
+        c.taken += static_cast<std::size_t>(c.out - cursor.out);
+        cursor = c;
+    }
+
+    std::span<const span_view> spans() const noexcept { return {spans_.data(), spans_.size()}; }
+
+    std::uint64_t truncated = 0;
+    std::uint64_t dropped_attributes = 0;
+
+private:
+    static std::uint64_t word(const std::byte* p) noexcept {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        return v;
+    }
+
+    static value_view scalar(value_type t, const std::byte* p) noexcept {
+        std::uint64_t bits = word(p);
+        switch (t) {
+        case value_type::boolean: return value_view::of(bits != 0);
+        case value_type::int64: return value_view::of(static_cast<std::int64_t>(bits));
+        default: return value_view::of(std::bit_cast<double>(bits));
+        }
+    }
+
+    /// A bit of a 64-bit filter of one span's keys (pointer and size), to skip most searches.
+    static std::uint64_t key_bit(std::string_view key) noexcept {
+        return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(key.data()) >> 3 ^ key.size()) & 63);
+    }
+
+    /// An array's elements at payload, as views kept in items_.
+    value_view array(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
+        std::size_t first = items_.size();
+        const std::byte* q = payload;
+        for (std::uint32_t k = 0; k < count; ++k) {
+            if (t == value_type::string_array) {
+                std::uint64_t len = word(q);
+                items_.push_back(value_view::of(sink.string(q + 8, len)));
+                q += 8 + round8(len);
+            } else {
+                items_.push_back(scalar(element_type(t), q));
+                q += 8;
+            }
+        }
+        return value_view::array(t, std::span<const value_view>(items_.data() + first, count));
+    }
+
+    static value_view array_of(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
+        return static_cast<batch_decoder*>(sink.self)->array(sink, t, count, payload);
+    }
+
+    /// A value of type t whose payload is at p; aux is a string's length or an array's count.
+    value_view value(decode_sink& sink, value_type t, std::uint32_t aux, const std::byte* payload) {
+        if (t == value_type::string) return value_view::of(sink.string(payload, aux));
+        if (!is_array(t)) return scalar(t, payload);
+        return array(sink, t, aux, payload);
+    }
+
+    TACIT_NOINLINE std::string_view error_type_of(const record_header& h) {
+        return (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len) : std::string_view(h.error_type, h.error_len);
+    }
+
+    std::string_view demangle(const char* name, std::size_t len) {
+#if TACIT_HAS_CXXABI
+        auto [pos, fresh] = demangled_.try_emplace(name);
+        if (fresh) {
+            int status = 0;
+            char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+            pos->second = (status == 0 && d) ? d : std::string(name, len);
+            std::free(d);
+        }
+        return pos->second;
+#else
+        return {name, len};
+#endif
+    }
+
+    /// The trace id of a record: a lazy trace is mixed from its root's sequence number, which
+    /// is the record's own for a root and the last one decoded for most children.
+    trace_id trace_of_record(const record_header& h, std::uint64_t span_id) noexcept {
+        if (!(h.flags & flag_lazy_trace)) return {h.trace_hi, h.trace_lo};
+        if (h.trace_hi == h.span) return trace_of_root_id(span_id);  // a root: its id is already mixed
+        if (h.trace_hi != last_root_) {
+            last_root_ = h.trace_hi;
+            last_trace_ = trace_of_root(h.trace_hi);
+        }
+        return last_trace_;
+    }
+
+    /// Fills s from a record's header: everything but its attributes, events and links.
+    void decode_header(const record_header& h, const kind_info& kind, const tick_converter& clock, span_view& s) noexcept {
+        // The error type, events, tracestate and links, empty in most spans, lie side by side:
+        // one copy from an empty view clears them in a few wide stores.
+        static constexpr span_view empty{};
+        constexpr std::size_t from = offsetof(span_view, error_type), to = offsetof(span_view, links) + sizeof(empty.links);
+        std::memcpy(reinterpret_cast<std::byte*>(&s) + from, reinterpret_cast<const std::byte*>(&empty) + from, to - from);
+        s.name = kind.name;
+        s.role = kind.role;
+        std::uint64_t id = span_id_of(h.span);
+        s.context = span_context{trace_of_record(h, id), span_id{id}, h.trace_flags, false};
+        s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
+        s.parent_remote = (h.flags & flag_parent_remote) != 0;
+        s.start_unix_ns = clock.to_unix_ns(h.start_tick);
+        s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
+        s.status = static_cast<status_code>(h.status);
+        if (TACIT_UNLIKELY(h.status == static_cast<std::uint8_t>(status_code::error)) && h.error_type) s.error_type = error_type_of(h);
+        s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
+        s.dropped_events = h.dropped_events;
+    }
+
+    /// The rest of run() for a record with tail entries, out of line so that the common
+    /// record's decode saves no registers for it.
+    /// Returns the span's dropped attributes.
+    TACIT_NOINLINE std::uint32_t decode_entries(const std::byte* p, const tick_converter& clock, span_view& s,
+                                                attribute_view* first, std::size_t n, std::uint32_t dropped, decode_sink& sink) {
+        const auto& h = *reinterpret_cast<const record_header*>(p);
+        const std::byte* slots = p + sizeof(record_header);
+        // Then one pass over the tail: ad-hoc attributes (a key set twice keeps its last
+        // value; at most TACIT_MAX_ATTRIBUTES in all), events and their attributes, links and
+        // the tracestate. Events' attributes are collected aside, after the span's.
+        std::size_t event_first = events_.size();
+        std::size_t link_first = links_.size();
+        std::size_t pending_first = pending_.size();
+        const std::byte* end = p + h.ring.size;
+        const std::byte* q = slots + h.first_entry;
+        std::uint64_t seen = 0;
+        bool seen_slots = false;
+        for (unsigned i = 0; i < h.entries && q + sizeof(entry_header) <= end; ++i) {
+            entry_header en;
+            std::memcpy(&en, q, sizeof en);
+            const std::byte* payload = q + sizeof en;
+            q = slots + en.next;
+            if (en.tag == entry_tag::attribute) {
+                const auto* info = static_cast<const attribute_info*>(en.info);
+                attribute_view v{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)};
+                if (!seen_slots) {
+                    for (std::size_t k = 0; k < n; ++k) seen |= key_bit(first[k].key);
+                    seen_slots = true;
+                }
+                // A key set twice keeps its last value. Search only when the key's bit in a
+                // 64-bit filter of this span's key pointers and sizes is already set.
+                std::uint64_t bit = key_bit(v.key);
+                if (seen & bit) {
+                    bool replaced = false;
+                    for (std::size_t k = 0; k < n; ++k) {
+                        if (same_key(first[k].key, v.key)) {
+                            first[k] = v;
+                            replaced = true;
+                            break;
+                        }
+                    }
+                    if (replaced) continue;
+                }
+                seen |= bit;
+                if (n >= TACIT_MAX_ATTRIBUTES) {
+                    ++dropped;
+                } else {
+                    attrs_.push_back(v);
+                    ++n;
+                }
+            } else if (en.tag == entry_tag::event) {
+                const auto* ek = static_cast<const kind_info*>(en.info);
+                events_.push_back(event_view{ek->name, clock.to_unix_ns(word(payload)), {}});
+                event_starts_.push_back(pending_.size());
+            } else if (en.tag == entry_tag::event_attribute && events_.size() > event_first) {
+                const auto* info = static_cast<const attribute_info*>(en.info);
+                pending_.push_back(attribute_view{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)});
+            } else if (en.tag == entry_tag::link) {
+                link_words w;
+                std::memcpy(&w, payload, sizeof w);
+                links_.push_back(link_view{span_context{{w.trace_hi, w.trace_lo}, span_id{w.span},
+                                                        static_cast<std::uint8_t>(w.flags), (w.flags >> 8 & 1) != 0},
+                                           {}, {}});
+            } else if (en.tag == entry_tag::trace_state) {
+                s.trace_state = sink.string(payload, en.aux);
+            }
+        }
+        s.attributes = std::span<const attribute_view>(first, n);
+        s.dropped_attributes = dropped;
+        std::size_t n_events = events_.size() - event_first;
+        if (n_events) {
+            // Move this span's event attributes after its span attributes and point at them.
+            std::size_t base = attrs_.size();
+            for (std::size_t k = pending_first; k < pending_.size(); ++k) attrs_.push_back(pending_[k]);
+            for (std::size_t k = 0; k < n_events; ++k) {
+                std::size_t from = event_starts_[event_starts_.size() - n_events + k];
+                std::size_t to = k + 1 < n_events ? event_starts_[event_starts_.size() - n_events + k + 1] : pending_.size();
+                events_[event_first + k].attributes =
+                    std::span<const attribute_view>(attrs_.data() + base + (from - pending_first), to - from);
+            }
+            pending_.resize(pending_first);
+            event_starts_.resize(event_starts_.size() - n_events);
+        }
+        s.events = std::span<const event_view>(events_.data() + event_first, n_events);
+        s.links = std::span<const link_view>(links_.data() + link_first, links_.size() - link_first);
+        return dropped;
+    }
+
+    /// Keys are compile-time strings: the same declaration gives the same pointer, so most
+    /// comparisons end at the first test.
+    static bool same_key(std::string_view a, std::string_view b) noexcept {
+        if (a.data() == b.data()) return a.size() == b.size();
+        if (a.size() != b.size() || a[0] != b[0] || a[a.size() - 1] != b[b.size() - 1]) return false;
+        return a == b;
+    }
+
+    std::vector<attribute_view> pending_;     // event attributes of the span being decoded
+    std::vector<std::size_t> event_starts_;
+    std::size_t bytes_ = 0;                   // record bytes in this batch
+    bounded_buffer<span_view> spans_;
+    bounded_buffer<attribute_view> attrs_;
+    bounded_buffer<event_view> events_;
+    bounded_buffer<link_view> links_;
+    bounded_buffer<value_view> items_;
+    bounded_buffer<char> arena_;              // the strings' bytes, each 8-byte aligned
+    std::uint64_t last_root_ = 0;             // the last lazy trace decoded, and its id
+    trace_id last_trace_{};
+    std::unordered_map<const char*, std::string> demangled_;
+};
+
+template <class Kind>
+void decode_run(run_cursor& cursor) noexcept {
+    cursor.decoder->run<Kind>(cursor);
+}
+
+}  // namespace tacit::inline TACIT_ABI::detail
 
 // ---- include/tacit/status.hpp ----
 /// Error types: a short token fixed at compile time, or an exception's type, never free text.
@@ -1873,430 +2805,6 @@ inline pipeline_options pipeline_options::from_env(diagnostic_handler h) {
 #include <cstring>      // std::memcpy
 #include <string_view>  // values
 #include <utility>      // std::forward
-
-// ---- include/tacit/detail/clock.hpp ----
-/// The span clock: the CPU's invariant time-stamp counter on x86-64 (two reads cost ~15
-/// instructions, no system call), std::chrono::steady_clock elsewhere. The background thread
-/// calibrates ticks against steady_clock and system_clock and converts to Unix nanoseconds.
-#include <chrono>   // steady_clock, system_clock
-#include <cstdint>  // ticks
-
-
-#if (defined(__x86_64__) || defined(_M_X64)) && !defined(TACIT_USE_STEADY_CLOCK)
-#define TACIT_CLOCK_TSC 1
-#if !defined(__GNUC__) && !defined(__clang__)
-#include <intrin.h>  // __rdtsc (GCC and Clang have it built in: <x86intrin.h> declares every
-                     // intrinsic there is and costs each translation unit about a second)
-#endif
-#else
-#define TACIT_CLOCK_TSC 0
-#endif
-
-namespace tacit::inline TACIT_ABI::detail {
-
-inline std::uint64_t steady_ns() noexcept {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-inline std::uint64_t system_ns() noexcept {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
-/// One read of the span clock.
-inline std::uint64_t now_ticks() noexcept {
-#if TACIT_CLOCK_TSC && (defined(__GNUC__) || defined(__clang__))
-    return __builtin_ia32_rdtsc();  // what <x86intrin.h>'s __rdtsc() calls
-#elif TACIT_CLOCK_TSC
-    return __rdtsc();
-#else
-    return steady_ns();
-#endif
-}
-
-/// Maps ticks to Unix nanoseconds: a reference point taken at start-up and a rate measured
-/// over an ever longer interval, so the error shrinks as the process runs.
-class tick_converter {
-public:
-    tick_converter() noexcept { reset(); }
-
-    void reset() noexcept {
-        tick0_ = now_ticks();
-        steady0_ = steady_ns();
-        unix0_ = system_ns();
-#if TACIT_CLOCK_TSC
-        ns_per_tick_ = 0;  // unknown until calibrate()
-#else
-        ns_per_tick_ = 1.0;
-#endif
-        set_scale();
-    }
-
-    /// Measures the tick rate over the time since reset(); call from the background thread.
-    /// Needs about a millisecond since reset() for a usable first estimate.
-    void calibrate() noexcept {
-#if TACIT_CLOCK_TSC
-        std::uint64_t t = now_ticks();
-        std::uint64_t s = steady_ns();
-        if (t > tick0_ && s > steady0_)
-            ns_per_tick_ = static_cast<double>(s - steady0_) / static_cast<double>(t - tick0_);
-#endif
-        set_scale();
-    }
-
-    bool calibrated() const noexcept { return ns_per_tick_ > 0; }
-
-    std::uint64_t to_unix_ns(std::uint64_t tick) const noexcept {
-        // The offset from the reference point, scaled, added to the reference's Unix time as
-        // an integer (a double alone has only ~256 ns of resolution at today's Unix time).
-        if (TACIT_LIKELY(tick >= tick0_)) return unix0_ + to_ns(tick - tick0_);
-        std::uint64_t back = to_ns(tick0_ - tick);  // a span started before the reference point
-        return back < unix0_ ? unix0_ - back : 0;
-    }
-
-    /// Duration in nanoseconds of this many ticks: a 64 x 64-bit multiply by the rate in
-    /// fixed point (40 fractional bits: under 0.01 µs off an hour) and a shift.
-    std::uint64_t to_ns(std::uint64_t ticks) const noexcept {
-#if defined(__SIZEOF_INT128__)
-        __extension__ typedef unsigned __int128 u128;
-        return static_cast<std::uint64_t>((static_cast<u128>(ticks) * scale_) >> scale_bits);
-#else
-        return static_cast<std::uint64_t>(static_cast<double>(ticks) * ns_per_tick_);
-#endif
-    }
-
-private:
-    static constexpr int scale_bits = 40;
-
-    void set_scale() noexcept {
-        // ns_per_tick_ is at most a few ns per tick, so the scale fits 64 bits with room.
-        double s = ns_per_tick_ * static_cast<double>(std::uint64_t{1} << scale_bits);
-        scale_ = s > 0 && s < 1.8e19 ? static_cast<std::uint64_t>(s + 0.5) : 0;
-    }
-
-    std::uint64_t scale_ = 0;
-    std::uint64_t tick0_ = 0;
-    std::uint64_t steady0_ = 0;
-    std::uint64_t unix0_ = 0;
-    double ns_per_tick_ = 0;
-};
-
-}  // namespace tacit::inline TACIT_ABI::detail
-
-// ---- include/tacit/detail/core.hpp ----
-/// The state shared by the host threads and one pipeline's background thread: the per-thread
-/// rings, the registry of rings, the switches, and the thread-local span context.
-#include <atomic>              // switches, counters, reference counts
-#include <chrono>              // seeding
-#include <condition_variable>  // waking the background thread
-#include <cstdint>             // ids
-#include <cstring>             // std::memcpy
-#include <mutex>               // the ring registry (slow path only)
-#include <random>              // std::random_device for seeding
-#include <thread>              // thread ids for seeding
-#include <vector>              // the ring registry
-
-
-namespace tacit::inline TACIT_ABI::detail {
-
-struct pipeline_core;
-struct thread_ring;
-struct thread_state;
-
-/// A span's place in its trace as a thread keeps it: the current span, or a span guard's
-/// parent to restore at its end. Span ids are kept as the thread's sequence numbers and mixed
-/// into W3C ids only where they leave the thread (see span_id_of); a trace started here keeps
-/// its root span's sequence number until then (lazy_trace).
-struct span_ref {
-    std::uint64_t trace_hi;   // lazy_trace: the root span's sequence number
-    std::uint64_t trace_lo;   // lazy_trace: zero
-    std::uint64_t span;       // a sequence number; zero: none
-    std::uint8_t trace_flags;
-    bool lazy_trace;
-};
-
-/// The part of a span guard that does not depend on its kind: where its record is being
-/// written. A span writes straight into its thread's ring (a reservation, published when it
-/// ends); when a child span starts on the same thread and needs the ring, or the thread exits,
-/// the record moves into the guard's own buffer and is copied into a ring at its end.
-///
-/// A span's record header holds what its end needs to give the thread back its parent as the
-/// current span (its own sequence number and its parent's); only a span that did not start
-/// as a child of the thread's current span (an explicit parent) or whose sampling decision
-/// differs from its parent's keeps a copy of the thread's context in saved_.
-struct span_storage {
-    // rec_ and ring_ are apart so that a compiler does not pack their stores into one vector
-    // store (two more instructions on the hot path).
-    record_header* rec_;      // the record being written: in a ring or in buf_; null once ended or never started
-    std::uint32_t used_;      // bytes of the body written (slots, then the tail)
-    std::uint32_t last_entry_;  // offset of the last tail entry, while the record has entries
-    thread_ring* ring_;       // the ring whose open reservation holds rec_, or null
-    pipeline_core* core_;     // set only once the record is in buf_ (ring_ knows it before); null when not sampled
-    span_ref saved_;          // with flag_restore_saved: the thread's current span before this one
-    record_buffer buf_;       // deliberately uninitialised: only the used prefix is copied
-
-    std::byte* body() noexcept { return reinterpret_cast<std::byte*>(rec_) + sizeof(record_header); }
-    /// The kind's slots, 8-byte words at the start of the body (8-byte aligned in a ring and
-    /// in buf_).
-    std::uint64_t* slots() noexcept { return reinterpret_cast<std::uint64_t*>(body()); }
-
-    /// The pipeline this span records into, or null when it is not sampled.
-    pipeline_core* core() const noexcept;
-    /// True when content attributes are written: the span records and its pipeline shares.
-    bool sharing_content() const noexcept;
-
-    /// Moves the record out of the ring into buf_ (its reservation is given up).
-    void evict() noexcept;
-};
-
-/// One host thread's ring into one pipeline. Owned jointly by the thread (until it exits) and
-/// the pipeline (until it is destroyed); the last of the two to let go deletes it.
-struct thread_ring {
-    thread_ring(pipeline_core* c, std::size_t bytes, std::uint32_t idx) : ring(bytes), core(c), thread_index(idx) {}
-
-    spsc_ring ring;
-    pipeline_core* core;
-    std::uint32_t thread_index;
-    span_storage* open = nullptr;            // producer only: the span whose record is the ring's reservation
-    const thread_state* producer = nullptr;  // the thread that writes this ring
-    // Written by the producer only; relaxed load + store is enough for a single writer, and the
-    // background thread reads them relaxed for statistics. Records published are not counted
-    // here (the hot path would pay for it) but by the background thread, as it takes them.
-    alignas(cache_line) std::atomic<std::uint64_t> dropped_full{0};
-    std::atomic<std::uint64_t> truncated{0};
-    std::atomic<std::uint64_t> dropped_attributes{0};
-    alignas(cache_line) std::atomic<std::uint64_t> consumed{0};  // written by the background thread only
-    std::atomic<bool> producer_gone{false};
-    std::atomic<int> owners{2};
-
-    /// The producer gives up the ring's reservation: its span's record moves to the guard.
-    void close_open() noexcept {
-        if (open) {
-            open->evict();
-            open = nullptr;
-        }
-    }
-
-    void release() noexcept {
-        // acq_rel: the last owner must see every write the other made before deleting.
-        if (owners.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-    }
-
-    static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
-        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    }
-};
-
-inline pipeline_core* span_storage::core() const noexcept { return ring_ ? ring_->core : core_; }
-
-TACIT_COLD inline void span_storage::evict() noexcept {
-    std::memcpy(&buf_, rec_, sizeof(record_header) + used_);
-    rec_ = &buf_.h;
-    core_ = ring_->core;
-    ring_ = nullptr;
-}
-
-/// The run-time switch read from OTEL_SDK_DISABLED / TACIT_DISABLED / DO_NOT_TRACK: non-zero
-/// means recording is off in this process. One relaxed load and a branch per span.
-inline std::atomic<std::uint32_t> g_off{0};
-
-/// g_off's relaxed load and test as a span starts. GCC loads an atomic into a register before
-/// testing it; on x86-64 one compare with the memory operand is the same relaxed load (an
-/// aligned 32-bit read) in one instruction less, a third of a span switched off.
-inline bool switched_off() noexcept {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-    static_assert(sizeof(g_off) == 4 && std::atomic<std::uint32_t>::is_always_lock_free);
-    bool off;
-    asm volatile("cmpl $0, %1" : "=@ccne"(off) : "m"(g_off));
-    return off;
-#else
-    return g_off.load(std::memory_order_relaxed) != 0;
-#endif
-}
-
-/// The optional default pipeline that tacit::start<K>() records into (none unless the user
-/// installs one).
-inline std::atomic<pipeline_core*> g_default{nullptr};
-
-/// Unique, never reused, so a stale thread-local cache entry can never match a new pipeline.
-inline std::atomic<std::uint64_t> g_next_uid{1};
-inline std::atomic<std::uint32_t> g_next_thread{1};
-
-struct thread_slot {
-    std::uint64_t uid;
-    thread_ring* ring;
-};
-
-inline constexpr int thread_slots = 4;
-
-/// Everything a host thread keeps for tacit. Constant-initialised, so access needs no guard.
-struct thread_state {
-    span_ref current;         // the current span on this thread
-    bool hooked;
-    std::uint64_t seq;        // the next span's sequence number; zero until seeded on the thread's first span
-    std::uint32_t index;
-    thread_slot slots[thread_slots];
-};
-
-inline constinit thread_local thread_state t_state{};
-
-/// Releases a thread's rings when it exits; the background thread drains what they hold.
-struct thread_exit_hook {
-    ~thread_exit_hook() {
-        for (auto& s : t_state.slots) {
-            if (s.ring) {
-                s.ring->close_open();  // a span still open on this thread keeps its record
-                s.ring->producer_gone.store(true, std::memory_order_release);
-                s.ring->release();
-                s.ring = nullptr;
-                s.uid = 0;
-            }
-        }
-    }
-};
-
-/// splitmix64's finalizer: a bijection of 64-bit words (so distinct inputs give distinct
-/// outputs) that maps only zero to zero.
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/// splitmix64: the next value of a Weyl sequence, mixed (for ids that are not spans').
-inline std::uint64_t splitmix64(std::uint64_t& x) noexcept { return mix64(x += 0x9E3779B97F4A7C15ull); }
-
-/// The W3C span id of a span's sequence number. Each thread counts from a random start that
-/// leaves at least 2^63 spans before the count could reach zero, so an id is never zero and
-/// never repeats on its thread; the mixing costs the host nothing, since it happens where ids
-/// leave the thread (the background thread, span.context(), tacit::current_context()).
-constexpr std::uint64_t span_id_of(std::uint64_t seq) noexcept { return mix64(seq); }
-
-/// The trace id of a trace whose root span has this sequence number: its low half is the
-/// root's span id, its high half that times an odd constant. Both are bijections of the
-/// sequence number, so distinct roots get distinct trace ids, and neither half is ever zero;
-/// it costs the background thread one mix and one multiply.
-constexpr trace_id trace_of_root_id(std::uint64_t root_span_id) noexcept {
-    return {root_span_id * 0x9E3779B97F4A7C15ull, root_span_id};
-}
-constexpr trace_id trace_of_root(std::uint64_t seq) noexcept { return trace_of_root_id(span_id_of(seq)); }
-
-/// A kept trace as a W3C trace id.
-constexpr trace_id trace_of(std::uint64_t hi, std::uint64_t lo, bool lazy) noexcept {
-    return lazy ? trace_of_root(hi) : trace_id{hi, lo};
-}
-
-TACIT_COLD inline void seed_thread(thread_state& t) {
-    std::random_device rd;
-    std::uint64_t s = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-    s ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) * 0x9E3779B97F4A7C15ull;
-    s ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    // In [1, 2^63]: at least 2^63 increments before the count wraps to zero.
-    t.seq = (s >> 1) + 1;
-    t.index = g_next_thread.fetch_add(1, std::memory_order_relaxed);
-}
-
-/// The part of a pipeline that host threads touch. Lives on the heap so a background thread
-/// that outlives its pipeline's shutdown timeout can still finish safely.
-struct pipeline_core {
-    const std::uint64_t uid = g_next_uid.fetch_add(1, std::memory_order_relaxed);
-    /// uid while recording is on, and while off (pipeline::set_enabled(false), a forked child)
-    /// a value no slot holds (empty slots hold 0): a span's start compares it with its
-    /// thread's slot, so one compare tests both "this thread's ring is at hand" and
-    /// "recording is on".
-    static constexpr std::uint64_t no_uid = ~std::uint64_t{0};
-    /// It is also no_uid while the sampler is not the default parentbased_always_on, so the
-    /// inlined start needs no sampling decision of its own: a root is recorded and a child
-    /// follows its parent. Every other case takes the general start.
-    std::atomic<std::uint64_t> recording_uid{uid};
-    std::atomic<bool> enabled{true};
-    std::atomic<bool> share_content{false};
-    /// A span without a sampled parent to follow is recorded when the low 56 bits of its trace
-    /// id are at least this (OpenTelemetry's TraceIdRatioBased rule; 0 = always, 2^56 = never).
-    std::atomic<std::uint64_t> sample_threshold{0};
-    /// parentbased_*: a span with a parent follows the parent's decision.
-    std::atomic<bool> parent_based{true};
-
-    void set_enabled(bool on) noexcept {
-        enabled.store(on, std::memory_order_relaxed);
-        refresh_recording_uid();
-    }
-    void set_sampler(std::uint64_t threshold, bool follow_parent) noexcept {
-        sample_threshold.store(threshold, std::memory_order_relaxed);
-        parent_based.store(follow_parent, std::memory_order_relaxed);
-        refresh_recording_uid();
-    }
-    void refresh_recording_uid() noexcept {
-        bool simple = enabled.load(std::memory_order_relaxed) && sample_threshold.load(std::memory_order_relaxed) == 0 &&
-                      parent_based.load(std::memory_order_relaxed);
-        recording_uid.store(simple ? uid : no_uid, std::memory_order_relaxed);
-    }
-    std::size_t ring_bytes = 256 * 1024;
-
-    std::mutex registry_mutex;
-    std::vector<thread_ring*> registry;           // guarded by registry_mutex
-    std::atomic<std::uint64_t> registry_version{0};
-
-    std::mutex wake_mutex;
-    std::condition_variable wake;
-    std::atomic<bool> worker_sleeping{false};
-
-    /// Slow path: the calling thread's first span into this pipeline.
-    TACIT_COLD thread_ring* attach_thread(thread_state& t) {
-        if (t.seq == 0) seed_thread(t);
-        if (!t.hooked) {
-            t.hooked = true;
-            static thread_local thread_exit_hook hook;
-            (void)hook;
-        }
-        // A slot may hold a ring of a pipeline that is gone; uids are never reused, so it
-        // simply never matches again and is replaced here (least recently attached first).
-        for (int i = 0; i < thread_slots; ++i)
-            if (t.slots[i].uid == uid) return t.slots[i].ring;
-        auto* r = new thread_ring(this, ring_bytes, t.index);
-        r->producer = &t;
-        {
-            std::lock_guard lock(registry_mutex);
-            registry.push_back(r);
-        }
-        registry_version.fetch_add(1, std::memory_order_release);
-        thread_slot old = t.slots[thread_slots - 1];
-        for (int i = thread_slots - 1; i > 0; --i) t.slots[i] = t.slots[i - 1];
-        t.slots[0] = {uid, r};
-        if (old.ring) {
-            old.ring->close_open();
-            old.ring->producer_gone.store(true, std::memory_order_release);
-            old.ring->release();
-        }
-        return r;
-    }
-
-    /// The ring for the calling thread: one compare on the hot path.
-    thread_ring* ring_for(thread_state& t) {
-        if (TACIT_LIKELY(t.slots[0].uid == uid)) return t.slots[0].ring;
-        for (int i = 1; i < thread_slots; ++i)
-            if (t.slots[i].uid == uid) return t.slots[i].ring;
-        return attach_thread(t);
-    }
-
-    /// Wakes the background thread if it sleeps (a full or filling ring).
-    void wake_if_sleeping() noexcept {
-        if (worker_sleeping.load(std::memory_order_relaxed)) ring_the_doorbell();
-    }
-
-    TACIT_COLD void ring_the_doorbell() noexcept {
-        worker_sleeping.store(false, std::memory_order_relaxed);
-        wake.notify_one();
-    }
-};
-
-inline bool span_storage::sharing_content() const noexcept {
-    pipeline_core* c = core();
-    return c != nullptr && c->share_content.load(std::memory_order_relaxed);
-}
-
-}  // namespace tacit::inline TACIT_ABI::detail
 
 // ---- include/tacit/detail/utf8.hpp ----
 /// Copying strings into records: bounded length, valid UTF-8, a visible mark where cut.
@@ -3237,391 +3745,6 @@ inline span_context current_context() noexcept { return {}; }
 #if defined(__linux__)
 #include <sys/prctl.h>  // PR_SET_TIMERSLACK for the background thread's naps
 #endif
-
-// ---- include/tacit/detail/decoder.hpp ----
-/// The background thread's side of the record layout: raw records copied out of the rings,
-/// turned into span_views for one export call. Buffers are reused, so after warm-up a batch
-/// costs no allocation.
-#include <bit>            // std::bit_cast for double values
-#include <cstddef>        // std::byte
-#include <cstdlib>        // std::free for demangled names
-#include <cstring>        // std::memcpy
-#include <memory>         // the record buffer
-#include <string>         // demangled names
-#include <string_view>    // views
-#include <unordered_map>  // the demangling cache
-#include <vector>         // reusable buffers
-
-#if __has_include(<cxxabi.h>)
-#include <cxxabi.h>  // abi::__cxa_demangle for exception type names
-#define TACIT_HAS_CXXABI 1
-#else
-#define TACIT_HAS_CXXABI 0
-#endif
-
-
-namespace tacit::inline TACIT_ABI::detail {
-
-/// A buffer whose capacity is set once, so appending needs no check and never moves what views
-/// already point to. Its storage is not constructed: pages the batches never reach are never
-/// touched (the element types are implicit-lifetime, and every element is written before it
-/// is read).
-template <class T>
-class bounded_buffer {
-public:
-    bounded_buffer() = default;
-    bounded_buffer(const bounded_buffer&) = delete;
-    bounded_buffer& operator=(const bounded_buffer&) = delete;
-    ~bounded_buffer() { ::operator delete(data_); }
-
-    void reserve(std::size_t capacity) {
-        if (capacity > capacity_) {
-            T* fresh = static_cast<T*>(::operator new(capacity * sizeof(T)));
-            ::operator delete(data_);
-            data_ = fresh;
-            capacity_ = capacity;
-        }
-        size_ = 0;
-    }
-    void clear() noexcept { size_ = 0; }
-    void resize(std::size_t n) noexcept { size_ = n; }
-    void push_back(const T& v) noexcept { data_[size_++] = v; }
-    T* data() noexcept { return data_; }
-    const T* data() const noexcept { return data_; }
-    std::size_t size() const noexcept { return size_; }
-    T& operator[](std::size_t i) noexcept { return data_[i]; }
-
-private:
-    T* data_ = nullptr;
-    std::size_t size_ = 0, capacity_ = 0;
-};
-
-/// Turns records into the span views of one export call, reading each record where it lies in
-/// its ring, so the ring's bytes are free again as soon as the batch is decoded: a batch holds
-/// copies of the records' strings, never pointers into a ring.
-class batch_decoder {
-public:
-    /// The most record bytes one batch decodes. Everything a record yields (attribute,
-    /// element, event and link views, string bytes) is bounded by its size, so this bounds
-    /// every buffer; a batch ends early rather than let one move.
-    static constexpr std::size_t batch_bytes = 128 * 1024;
-
-    static constexpr std::size_t spans_capacity = batch_bytes / sizeof(record_header) + 1;
-
-    batch_decoder() {
-        spans_.reserve(spans_capacity);
-        attrs_.reserve(batch_bytes / 8);
-        items_.reserve(batch_bytes / 8);
-        events_.reserve(batch_bytes / sizeof(entry_header));
-        links_.reserve(batch_bytes / sizeof(entry_header));
-        arena_.reserve(batch_bytes);
-    }
-
-    /// Starts a new batch: the views of the last one are no longer needed.
-    void clear() noexcept {
-        spans_.clear();
-        attrs_.clear();
-        items_.clear();
-        events_.clear();
-        links_.clear();
-        arena_.clear();
-        bytes_ = 0;
-    }
-    std::size_t size() const noexcept { return spans_.size(); }
-    bool empty() const noexcept { return spans_.size() == 0; }
-
-    /// Decodes the records of ring, where they lie, into the batch until the ring is empty or
-    /// the batch full (max spans, or batch_bytes); frees them. Returns the records taken, and
-    /// sets full when some were left for the next batch.
-    std::size_t take(spsc_ring& ring, std::uint32_t thread, const tick_converter& clock, std::size_t max, bool& full) {
-        // Where the batch ends, in locals for the loop (the compiler keeps them in registers;
-        // members would be reloaded after every store through a view).
-        cursor c{attrs_.data() + attrs_.size(), arena_.data() + arena_.size(), bytes_, 0, 0};
-        span_view* out = spans_.data() + spans_.size();
-        span_view* const last = spans_.data() + std::min(max, spans_capacity);
-        std::size_t n = ring.consume([&](const std::byte* p, std::size_t size) {
-            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || out == last)) {
-                full = true;
-                return false;
-            }
-            c.bytes += size;
-            decode(p, clock, *out, c);
-            out->thread = thread;
-            ++out;
-            return true;
-        });
-        spans_.resize(static_cast<std::size_t>(out - spans_.data()));
-        sync(c);
-        return n;
-    }
-
-    std::span<const span_view> spans() const noexcept { return {spans_.data(), spans_.size()}; }
-
-    std::uint64_t truncated = 0;
-    std::uint64_t dropped_attributes = 0;
-
-private:
-    /// The batch's ends while take() runs: the next attribute view and string byte, the
-    /// record bytes, and counters added to the members when it returns.
-    struct cursor {
-        attribute_view* attrs;
-        char* chars;
-        std::size_t bytes;
-        std::uint64_t truncated;
-        std::uint64_t dropped_attributes;
-    };
-
-    /// Writes a cursor back into the members.
-    void sync(cursor& c) noexcept {
-        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
-        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
-        bytes_ = c.bytes;
-        truncated += c.truncated;
-        dropped_attributes += c.dropped_attributes;
-        c.truncated = c.dropped_attributes = 0;
-    }
-
-    static std::uint64_t word(const std::byte* p) noexcept {
-        std::uint64_t v;
-        std::memcpy(&v, p, 8);
-        return v;
-    }
-
-    static value_view scalar(value_type t, const std::byte* p) noexcept {
-        std::uint64_t bits = word(p);
-        switch (t) {
-        case value_type::boolean: return value_view::of(bits != 0);
-        case value_type::int64: return value_view::of(static_cast<std::int64_t>(bits));
-        default: return value_view::of(std::bit_cast<double>(bits));
-        }
-    }
-
-    /// A bit of a 64-bit filter of one span's keys (pointer and size), to skip most searches.
-    static std::uint64_t key_bit(std::string_view key) noexcept {
-        return std::uint64_t{1} << ((reinterpret_cast<std::uintptr_t>(key.data()) >> 3 ^ key.size()) & 63);
-    }
-
-    /// An array's elements at payload, as views kept in items_.
-    value_view array(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
-        std::size_t first = items_.size();
-        const std::byte* q = payload;
-        for (std::uint32_t k = 0; k < count; ++k) {
-            if (t == value_type::string_array) {
-                std::uint64_t len = word(q);
-                items_.push_back(value_view::of(sink.string(q + 8, len)));
-                q += 8 + round8(len);
-            } else {
-                items_.push_back(scalar(element_type(t), q));
-                q += 8;
-            }
-        }
-        return value_view::array(t, std::span<const value_view>(items_.data() + first, count));
-    }
-
-    static value_view array_of(decode_sink& sink, value_type t, std::uint32_t count, const std::byte* payload) {
-        return static_cast<batch_decoder*>(sink.self)->array(sink, t, count, payload);
-    }
-
-    /// A value of type t whose payload is at p; aux is a string's length or an array's count.
-    value_view value(decode_sink& sink, value_type t, std::uint32_t aux, const std::byte* payload) {
-        if (t == value_type::string) return value_view::of(sink.string(payload, aux));
-        if (!is_array(t)) return scalar(t, payload);
-        return array(sink, t, aux, payload);
-    }
-
-    TACIT_NOINLINE std::string_view error_type_of(const record_header& h) {
-        return (h.flags & flag_error_mangled) ? demangle(h.error_type, h.error_len) : std::string_view(h.error_type, h.error_len);
-    }
-
-    std::string_view demangle(const char* name, std::size_t len) {
-#if TACIT_HAS_CXXABI
-        auto [pos, fresh] = demangled_.try_emplace(name);
-        if (fresh) {
-            int status = 0;
-            char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-            pos->second = (status == 0 && d) ? d : std::string(name, len);
-            std::free(d);
-        }
-        return pos->second;
-#else
-        return {name, len};
-#endif
-    }
-
-    /// The trace id of a record: a lazy trace is mixed from its root's sequence number, which
-    /// is the record's own for a root and the last one decoded for most children.
-    trace_id trace_of_record(const record_header& h, std::uint64_t span_id) noexcept {
-        if (!(h.flags & flag_lazy_trace)) return {h.trace_hi, h.trace_lo};
-        if (h.trace_hi == h.span) return trace_of_root_id(span_id);  // a root: its id is already mixed
-        if (h.trace_hi != last_root_) {
-            last_root_ = h.trace_hi;
-            last_trace_ = trace_of_root(h.trace_hi);
-        }
-        return last_trace_;
-    }
-
-    /// Fills s from the record at p.
-    void decode(const std::byte* p, const tick_converter& clock, span_view& s, cursor& c) {
-        // The producer wrote the header there (published with release, read after acquire).
-        const auto& h = *reinterpret_cast<const record_header*>(p);
-        const auto* kind = h.kind;
-        s.name = kind->name;
-        s.role = kind->role;
-        std::uint64_t id = span_id_of(h.span);
-        s.context = span_context{trace_of_record(h, id), span_id{id}, h.trace_flags, false};
-        s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
-        s.parent_remote = (h.flags & flag_parent_remote) != 0;
-        s.start_unix_ns = clock.to_unix_ns(h.start_tick);
-        s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
-        s.status = static_cast<status_code>(h.status);
-        s.error_type = {};
-        if (TACIT_UNLIKELY(h.status == static_cast<std::uint8_t>(status_code::error)) && h.error_type) s.error_type = error_type_of(h);
-        s.trace_state = {};
-        s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
-        std::uint32_t dropped = h.dropped_attributes;
-        c.truncated += h.truncated;
-
-        // The declared attributes first, in declaration order, by the kind's own decoder.
-        const std::byte* slots = p + sizeof(record_header);
-        attribute_view* first = c.attrs;
-        decode_sink& sink = sink_;
-        sink.chars = c.chars;
-        std::size_t n = static_cast<std::size_t>(kind->decode_slots(slots, h.present, first, sink) - first);
-        c.chars = sink.chars;
-        if (TACIT_UNLIKELY(n > TACIT_MAX_ATTRIBUTES)) {
-            dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
-            n = TACIT_MAX_ATTRIBUTES;
-        }
-        c.attrs += n;
-
-        s.dropped_events = h.dropped_events;
-        if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
-            s.attributes = std::span<const attribute_view>(first, n);
-            s.dropped_attributes = dropped;
-            c.dropped_attributes += dropped;
-            s.events = {};
-            s.links = {};
-            return;
-        }
-        // The out-of-line rest appends to attrs_ itself.
-        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
-        c.dropped_attributes += decode_entries(p, clock, s, first, n, dropped, sink);
-        c.attrs = attrs_.data() + attrs_.size();
-        c.chars = sink.chars;
-    }
-
-    /// The rest of decode() for a record with tail entries, out of line so that the common
-    /// record's decode saves no registers for it.
-    /// Returns the span's dropped attributes.
-    TACIT_NOINLINE std::uint32_t decode_entries(const std::byte* p, const tick_converter& clock, span_view& s,
-                                                attribute_view* first, std::size_t n, std::uint32_t dropped, decode_sink& sink) {
-        const auto& h = *reinterpret_cast<const record_header*>(p);
-        const std::byte* slots = p + sizeof(record_header);
-        // Then one pass over the tail: ad-hoc attributes (a key set twice keeps its last
-        // value; at most TACIT_MAX_ATTRIBUTES in all), events and their attributes, links and
-        // the tracestate. Events' attributes are collected aside, after the span's.
-        std::size_t event_first = events_.size();
-        std::size_t link_first = links_.size();
-        std::size_t pending_first = pending_.size();
-        const std::byte* end = p + h.ring.size;
-        const std::byte* q = slots + h.first_entry;
-        std::uint64_t seen = 0;
-        bool seen_slots = false;
-        for (unsigned i = 0; i < h.entries && q + sizeof(entry_header) <= end; ++i) {
-            entry_header en;
-            std::memcpy(&en, q, sizeof en);
-            const std::byte* payload = q + sizeof en;
-            q = slots + en.next;
-            if (en.tag == entry_tag::attribute) {
-                const auto* info = static_cast<const attribute_info*>(en.info);
-                attribute_view v{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)};
-                if (!seen_slots) {
-                    for (std::size_t k = 0; k < n; ++k) seen |= key_bit(first[k].key);
-                    seen_slots = true;
-                }
-                // A key set twice keeps its last value. Search only when the key's bit in a
-                // 64-bit filter of this span's key pointers and sizes is already set.
-                std::uint64_t bit = key_bit(v.key);
-                if (seen & bit) {
-                    bool replaced = false;
-                    for (std::size_t k = 0; k < n; ++k) {
-                        if (same_key(first[k].key, v.key)) {
-                            first[k] = v;
-                            replaced = true;
-                            break;
-                        }
-                    }
-                    if (replaced) continue;
-                }
-                seen |= bit;
-                if (n >= TACIT_MAX_ATTRIBUTES) {
-                    ++dropped;
-                } else {
-                    attrs_.push_back(v);
-                    ++n;
-                }
-            } else if (en.tag == entry_tag::event) {
-                const auto* ek = static_cast<const kind_info*>(en.info);
-                events_.push_back(event_view{ek->name, clock.to_unix_ns(word(payload)), {}});
-                event_starts_.push_back(pending_.size());
-            } else if (en.tag == entry_tag::event_attribute && events_.size() > event_first) {
-                const auto* info = static_cast<const attribute_info*>(en.info);
-                pending_.push_back(attribute_view{info->key, info->sensitivity, value(sink, static_cast<value_type>(en.type), en.aux, payload)});
-            } else if (en.tag == entry_tag::link) {
-                link_words w;
-                std::memcpy(&w, payload, sizeof w);
-                links_.push_back(link_view{span_context{{w.trace_hi, w.trace_lo}, span_id{w.span},
-                                                        static_cast<std::uint8_t>(w.flags), (w.flags >> 8 & 1) != 0},
-                                           {}, {}});
-            } else if (en.tag == entry_tag::trace_state) {
-                s.trace_state = sink.string(payload, en.aux);
-            }
-        }
-        s.attributes = std::span<const attribute_view>(first, n);
-        s.dropped_attributes = dropped;
-        std::size_t n_events = events_.size() - event_first;
-        if (n_events) {
-            // Move this span's event attributes after its span attributes and point at them.
-            std::size_t base = attrs_.size();
-            for (std::size_t k = pending_first; k < pending_.size(); ++k) attrs_.push_back(pending_[k]);
-            for (std::size_t k = 0; k < n_events; ++k) {
-                std::size_t from = event_starts_[event_starts_.size() - n_events + k];
-                std::size_t to = k + 1 < n_events ? event_starts_[event_starts_.size() - n_events + k + 1] : pending_.size();
-                events_[event_first + k].attributes =
-                    std::span<const attribute_view>(attrs_.data() + base + (from - pending_first), to - from);
-            }
-            pending_.resize(pending_first);
-            event_starts_.resize(event_starts_.size() - n_events);
-        }
-        s.events = std::span<const event_view>(events_.data() + event_first, n_events);
-        s.links = std::span<const link_view>(links_.data() + link_first, links_.size() - link_first);
-        return dropped;
-    }
-
-    /// Keys are compile-time strings: the same declaration gives the same pointer, so most
-    /// comparisons end at the first test.
-    static bool same_key(std::string_view a, std::string_view b) noexcept {
-        if (a.data() == b.data()) return a.size() == b.size();
-        if (a.size() != b.size() || a[0] != b[0] || a[a.size() - 1] != b[b.size() - 1]) return false;
-        return a == b;
-    }
-
-    std::vector<attribute_view> pending_;     // event attributes of the span being decoded
-    std::vector<std::size_t> event_starts_;
-    std::size_t bytes_ = 0;                   // record bytes in this batch
-    decode_sink sink_{nullptr, this, &array_of};  // only its chars change
-    bounded_buffer<span_view> spans_;
-    bounded_buffer<attribute_view> attrs_;
-    bounded_buffer<event_view> events_;
-    bounded_buffer<link_view> links_;
-    bounded_buffer<value_view> items_;
-    bounded_buffer<char> arena_;              // the strings' bytes, each 8-byte aligned
-    std::uint64_t last_root_ = 0;             // the last lazy trace decoded, and its id
-    trace_id last_trace_{};
-    std::unordered_map<const char*, std::string> demangled_;
-};
-
-}  // namespace tacit::inline TACIT_ABI::detail
 
 
 namespace tacit::inline TACIT_ABI {

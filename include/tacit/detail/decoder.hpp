@@ -1,7 +1,8 @@
 #pragma once
-/// The background thread's side of the record layout: raw records copied out of the rings,
-/// turned into span_views for one export call. Buffers are reused, so after warm-up a batch
-/// costs no allocation.
+/// The background thread's side of the record layout: records read where they lie in the
+/// rings, turned into span_views for one export call, a run of same-kind records at a time by
+/// code generated for that kind. Buffers are reused, so after warm-up a batch costs no
+/// allocation.
 #include <bit>            // std::bit_cast for double values
 #include <cstddef>        // std::byte
 #include <cstdlib>        // std::free for demangled names
@@ -62,6 +63,30 @@ private:
     std::size_t size_ = 0, capacity_ = 0;
 };
 
+class batch_decoder;
+
+/// The background thread's place in one ring and in the batch it fills, while
+/// batch_decoder::take() runs. A kind's run decoder copies it into locals, which the compiler
+/// keeps in registers (members would be reloaded after every store through a view).
+struct run_cursor {
+    const std::byte* buffer;     // the ring's bytes
+    std::uint64_t mask;
+    std::uint64_t tail;          // the next record to read
+    std::uint64_t head;          // the end of what is published
+    span_view* out;              // the next span view
+    span_view* last;             // the end of the batch's span views
+    attribute_view* attrs;       // the next attribute view
+    char* chars;                 // the next string byte
+    std::size_t bytes;           // record bytes in the batch
+    std::size_t taken;           // records taken by this take()
+    std::uint64_t truncated;     // added to the decoder's counters when take() returns
+    std::uint64_t dropped_attributes;
+    const tick_converter* clock;
+    batch_decoder* decoder;
+    std::uint32_t thread;
+    bool full;                   // the batch ended before the ring did
+};
+
 /// Turns records into the span views of one export call, reading each record where it lies in
 /// its ring, so the ring's bytes are free again as soon as the batch is decoded: a batch holds
 /// copies of the records' strings, never pointers into a ring.
@@ -100,25 +125,87 @@ public:
     /// the batch full (max spans, or batch_bytes); frees them. Returns the records taken, and
     /// sets full when some were left for the next batch.
     std::size_t take(spsc_ring& ring, std::uint32_t thread, const tick_converter& clock, std::size_t max, bool& full) {
-        // Where the batch ends, in locals for the loop (the compiler keeps them in registers;
-        // members would be reloaded after every store through a view).
-        cursor c{attrs_.data() + attrs_.size(), arena_.data() + arena_.size(), bytes_, 0, 0};
-        span_view* out = spans_.data() + spans_.size();
-        span_view* const last = spans_.data() + std::min(max, spans_capacity);
-        std::size_t n = ring.consume([&](const std::byte* p, std::size_t size) {
-            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || out == last)) {
-                full = true;
-                return false;
+        spsc_ring::unread u = ring.begin_read();
+        run_cursor c{u.buffer, u.mask, u.tail, u.head,
+                     spans_.data() + spans_.size(), spans_.data() + std::min(max, spans_capacity),
+                     attrs_.data() + attrs_.size(), arena_.data() + arena_.size(),
+                     bytes_, 0, 0, 0, &clock, this, thread, false};
+        // One call per run of records of the same kind; each call takes at least one record
+        // or ends the batch.
+        while (c.tail != c.head && !c.full) {
+            const std::byte* p = c.buffer + (c.tail & c.mask);
+            spsc_ring::header rh;
+            std::memcpy(&rh, p, sizeof rh);
+            if (rh.kind == spsc_ring::skip) {  // pads to the end of the buffer
+                c.tail += rh.size;
+                continue;
+            }
+            // The producer wrote the header there (published with release, read after acquire).
+            reinterpret_cast<const record_header*>(p)->kind->decode(c);
+        }
+        ring.end_read(c.tail);
+        spans_.resize(static_cast<std::size_t>(c.out - spans_.data()));
+        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
+        bytes_ = c.bytes;
+        truncated += c.truncated;
+        dropped_attributes += c.dropped_attributes;
+        if (c.full) full = true;
+        return c.taken;
+    }
+
+    /// Decodes the run of records of kind Kind at the cursor (see run_decoder).
+    template <class Kind>
+    void run(run_cursor& cursor) noexcept {
+        run_cursor c = cursor;
+        const std::byte* p = c.buffer + (c.tail & c.mask);
+        const kind_info* const kind = reinterpret_cast<const record_header*>(p)->kind;
+        decode_sink sink{c.chars, this, &array_of};
+        for (;;) {
+            const auto& h = *reinterpret_cast<const record_header*>(p);
+            const std::size_t size = h.ring.size;
+            if (TACIT_UNLIKELY(c.bytes + size > batch_bytes || c.out == c.last)) {
+                c.full = true;
+                break;
             }
             c.bytes += size;
-            decode(p, clock, *out, c);
-            out->thread = thread;
-            ++out;
-            return true;
-        });
-        spans_.resize(static_cast<std::size_t>(out - spans_.data()));
-        sync(c);
-        return n;
+            span_view& s = *c.out++;
+            decode_header(h, *kind, *c.clock, s);
+            c.truncated += h.truncated;
+
+            // The declared attributes first, in declaration order.
+            attribute_view* first = c.attrs;
+            std::size_t n = Kind::decode_slots(p + sizeof(record_header), h.present, first, sink);
+            std::uint32_t dropped = h.dropped_attributes;
+            if constexpr (Kind::attribute_count > TACIT_MAX_ATTRIBUTES) {
+                if (n > TACIT_MAX_ATTRIBUTES) {
+                    dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
+                    n = TACIT_MAX_ATTRIBUTES;
+                }
+            }
+            c.attrs = first + n;
+            if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
+                s.attributes = std::span<const attribute_view>(first, n);
+                s.dropped_attributes = dropped;
+                c.dropped_attributes += dropped;
+            } else {
+                // The out-of-line rest appends to attrs_ itself.
+                attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
+                c.dropped_attributes += decode_entries(p, *c.clock, s, first, n, dropped, sink);
+                c.attrs = attrs_.data() + attrs_.size();
+            }
+            s.thread = c.thread;
+            c.tail += size;
+            if (c.tail == c.head) break;
+            // A skip record (read before anything else of it: it may be a bare header at the
+            // end of the buffer) or a record of another kind ends the run.
+            p = c.buffer + (c.tail & c.mask);
+            const auto& next = *reinterpret_cast<const record_header*>(p);
+            if (next.ring.kind == spsc_ring::skip || next.kind != kind) break;
+        }
+        c.chars = sink.chars;
+        c.taken += static_cast<std::size_t>(c.out - cursor.out);
+        cursor = c;
     }
 
     std::span<const span_view> spans() const noexcept { return {spans_.data(), spans_.size()}; }
@@ -127,26 +214,6 @@ public:
     std::uint64_t dropped_attributes = 0;
 
 private:
-    /// The batch's ends while take() runs: the next attribute view and string byte, the
-    /// record bytes, and counters added to the members when it returns.
-    struct cursor {
-        attribute_view* attrs;
-        char* chars;
-        std::size_t bytes;
-        std::uint64_t truncated;
-        std::uint64_t dropped_attributes;
-    };
-
-    /// Writes a cursor back into the members.
-    void sync(cursor& c) noexcept {
-        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
-        arena_.resize(static_cast<std::size_t>(c.chars - arena_.data()));
-        bytes_ = c.bytes;
-        truncated += c.truncated;
-        dropped_attributes += c.dropped_attributes;
-        c.truncated = c.dropped_attributes = 0;
-    }
-
     static std::uint64_t word(const std::byte* p) noexcept {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
@@ -226,13 +293,15 @@ private:
         return last_trace_;
     }
 
-    /// Fills s from the record at p.
-    void decode(const std::byte* p, const tick_converter& clock, span_view& s, cursor& c) {
-        // The producer wrote the header there (published with release, read after acquire).
-        const auto& h = *reinterpret_cast<const record_header*>(p);
-        const auto* kind = h.kind;
-        s.name = kind->name;
-        s.role = kind->role;
+    /// Fills s from a record's header: everything but its attributes, events and links.
+    void decode_header(const record_header& h, const kind_info& kind, const tick_converter& clock, span_view& s) noexcept {
+        // The error type, events, tracestate and links, empty in most spans, lie side by side:
+        // one copy from an empty view clears them in a few wide stores.
+        static constexpr span_view empty{};
+        constexpr std::size_t from = offsetof(span_view, error_type), to = offsetof(span_view, links) + sizeof(empty.links);
+        std::memcpy(reinterpret_cast<std::byte*>(&s) + from, reinterpret_cast<const std::byte*>(&empty) + from, to - from);
+        s.name = kind.name;
+        s.role = kind.role;
         std::uint64_t id = span_id_of(h.span);
         s.context = span_context{trace_of_record(h, id), span_id{id}, h.trace_flags, false};
         s.parent = span_id{(h.flags & flag_lazy_parent) ? span_id_of(h.parent) : h.parent};
@@ -240,43 +309,12 @@ private:
         s.start_unix_ns = clock.to_unix_ns(h.start_tick);
         s.end_unix_ns = h.end_tick >= h.start_tick ? s.start_unix_ns + clock.to_ns(h.end_tick - h.start_tick) : s.start_unix_ns;
         s.status = static_cast<status_code>(h.status);
-        s.error_type = {};
         if (TACIT_UNLIKELY(h.status == static_cast<std::uint8_t>(status_code::error)) && h.error_type) s.error_type = error_type_of(h);
-        s.trace_state = {};
         s.dropped_links = (h.flags & flag_dropped_links) ? h.dropped_links : 0;
-        std::uint32_t dropped = h.dropped_attributes;
-        c.truncated += h.truncated;
-
-        // The declared attributes first, in declaration order, by the kind's own decoder.
-        const std::byte* slots = p + sizeof(record_header);
-        attribute_view* first = c.attrs;
-        decode_sink& sink = sink_;
-        sink.chars = c.chars;
-        std::size_t n = static_cast<std::size_t>(kind->decode_slots(slots, h.present, first, sink) - first);
-        c.chars = sink.chars;
-        if (TACIT_UNLIKELY(n > TACIT_MAX_ATTRIBUTES)) {
-            dropped += static_cast<std::uint32_t>(n - TACIT_MAX_ATTRIBUTES);
-            n = TACIT_MAX_ATTRIBUTES;
-        }
-        c.attrs += n;
-
         s.dropped_events = h.dropped_events;
-        if (TACIT_LIKELY(h.entries == 0)) {  // no tail entries: nothing more to find
-            s.attributes = std::span<const attribute_view>(first, n);
-            s.dropped_attributes = dropped;
-            c.dropped_attributes += dropped;
-            s.events = {};
-            s.links = {};
-            return;
-        }
-        // The out-of-line rest appends to attrs_ itself.
-        attrs_.resize(static_cast<std::size_t>(c.attrs - attrs_.data()));
-        c.dropped_attributes += decode_entries(p, clock, s, first, n, dropped, sink);
-        c.attrs = attrs_.data() + attrs_.size();
-        c.chars = sink.chars;
     }
 
-    /// The rest of decode() for a record with tail entries, out of line so that the common
+    /// The rest of run() for a record with tail entries, out of line so that the common
     /// record's decode saves no registers for it.
     /// Returns the span's dropped attributes.
     TACIT_NOINLINE std::uint32_t decode_entries(const std::byte* p, const tick_converter& clock, span_view& s,
@@ -375,7 +413,6 @@ private:
     std::vector<attribute_view> pending_;     // event attributes of the span being decoded
     std::vector<std::size_t> event_starts_;
     std::size_t bytes_ = 0;                   // record bytes in this batch
-    decode_sink sink_{nullptr, this, &array_of};  // only its chars change
     bounded_buffer<span_view> spans_;
     bounded_buffer<attribute_view> attrs_;
     bounded_buffer<event_view> events_;
@@ -386,5 +423,10 @@ private:
     trace_id last_trace_{};
     std::unordered_map<const char*, std::string> demangled_;
 };
+
+template <class Kind>
+void decode_run(run_cursor& cursor) noexcept {
+    cursor.decoder->run<Kind>(cursor);
+}
 
 }  // namespace tacit::inline TACIT_ABI::detail

@@ -88,6 +88,23 @@ public:
         return n;
     }
 
+    /// What the consumer may read, for a caller that walks the records itself: the records
+    /// in [tail, head) are published; end_read(t) frees those before t.
+    struct unread {
+        const std::byte* buffer;
+        std::uint64_t mask;
+        std::uint64_t tail;
+        std::uint64_t head;
+    };
+    unread begin_read() const noexcept {
+        // Acquire pairs with commit()'s release.
+        return {buffer_.get(), mask_, tail_.load(std::memory_order_relaxed), head_.load(std::memory_order_acquire)};
+    }
+    void end_read(std::uint64_t tail) noexcept {
+        // Release: we are done reading these bytes before the producer may overwrite them.
+        tail_.store(tail, std::memory_order_release);
+    }
+
     /// Records published and not yet consumed. Consumer side: call it where consume() could be.
     std::size_t count_published() const noexcept {
         std::size_t n = 0;
