@@ -11,7 +11,6 @@
 /// ad-hoc public keys: `span.set<"cache.hits">(3)`), tacit::role<span_role::client> (the
 /// OpenTelemetry span kind; internal by default).
 #include <array>        // the slot table
-#include <bit>          // std::bit_cast for double slots
 #include <cstddef>      // std::size_t
 #include <cstdint>      // slot counts
 #include <cstring>      // std::memcpy from slots
@@ -114,20 +113,6 @@ struct kind_info {
     run_decoder decode;
 };
 
-/// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
-/// offset in the slot's low half, with its length or count in the high half.
-template <const attribute_info* Info>
-value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, slots + 8 * i, 8);
-    constexpr value_type t = Info->type;
-    if constexpr (t == value_type::boolean) return value_view::of(w != 0);
-    else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
-    else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
-    else if constexpr (t == value_type::string) return value_view::of(sink.string(slots + slot_offset(w), slot_aux(w)));
-    else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
-}
-
 /// An attribute's view before its value is known: its key, sensitivity and value type.
 template <const attribute_info* Info>
 inline constexpr attribute_view attribute_prototype = [] {
@@ -141,15 +126,17 @@ inline constexpr attribute_view attribute_prototype = [] {
 }();
 
 /// Writes slot i's attribute view to out: the prototype's constant bytes, then the value's size
-/// and payload words. Four stores where building the view field by field takes six.
+/// and payload words. Four stores where building the view field by field takes six. A scalar is
+/// the slot's word; a string or array lives in the tail at the offset in the slot's low half,
+/// with its length or count in the high half.
 template <const attribute_info* Info>
 void put_attribute(attribute_view* out, const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
     constexpr value_type t = Info->type;
+    std::uint64_t w;
+    std::memcpy(&w, slots + 8 * i, 8);
     if constexpr (is_array(t)) {
-        *out = attribute_view{Info->key, Info->sensitivity, slot_value<Info>(slots, i, sink)};
+        *out = attribute_view{Info->key, Info->sensitivity, sink.decode(sink, t, slot_aux(w), slots + slot_offset(w))};
     } else {
-        std::uint64_t w;
-        std::memcpy(&w, slots + 8 * i, 8);
         std::uint64_t words[2] = {0, w};  // size, payload: an int64's or a double's bits as they are
         if constexpr (t == value_type::boolean) {
             words[1] = w != 0;
@@ -224,7 +211,7 @@ struct span_kind : detail::kind_tag {
     /// Views of the slots whose bits are set in `present`, in declaration order, written to
     /// out; returns how many it wrote. Each slot's key and type are constants here.
     static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                        detail::decode_sink& sink) noexcept {
+                                    detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),

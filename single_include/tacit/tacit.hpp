@@ -631,7 +631,6 @@ inline constexpr bool accepts_value = [] {
 /// ad-hoc public keys: `span.set<"cache.hits">(3)`), tacit::role<span_role::client> (the
 /// OpenTelemetry span kind; internal by default).
 #include <array>        // the slot table
-#include <bit>          // std::bit_cast for double slots
 #include <cstddef>      // std::size_t
 #include <cstdint>      // slot counts
 #include <cstring>      // std::memcpy from slots
@@ -726,13 +725,11 @@ public:
     template <class F>
     std::size_t consume(F&& f) {
         std::size_t n = 0;
-        std::uint64_t tail = walk([&](const std::byte* p, std::size_t size) {
+        end_read(walk([&](const std::byte* p, std::size_t size) {
             if (!f(p, size)) return false;
             ++n;
             return true;
-        });
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
+        }));
         return n;
     }
 
@@ -773,11 +770,8 @@ private:
     /// records left out, until f returns false; returns where it stopped. Frees nothing.
     template <class F>
     std::uint64_t walk(F&& f) const {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
-        const std::size_t mask = mask_;
+        // Locals: f's stores could be these members, for all the compiler knows.
+        auto [buffer, mask, tail, head] = begin_read();
         while (tail != head) {
             const std::byte* p = buffer + (tail & mask);
             header h;
@@ -1186,20 +1180,6 @@ struct kind_info {
     run_decoder decode;
 };
 
-/// One slot's view: a scalar is the slot's word; a string or array lives in the tail at the
-/// offset in the slot's low half, with its length or count in the high half.
-template <const attribute_info* Info>
-value_view slot_value(const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, slots + 8 * i, 8);
-    constexpr value_type t = Info->type;
-    if constexpr (t == value_type::boolean) return value_view::of(w != 0);
-    else if constexpr (t == value_type::int64) return value_view::of(static_cast<std::int64_t>(w));
-    else if constexpr (t == value_type::float64) return value_view::of(std::bit_cast<double>(w));
-    else if constexpr (t == value_type::string) return value_view::of(sink.string(slots + slot_offset(w), slot_aux(w)));
-    else return sink.decode(sink, t, slot_aux(w), slots + slot_offset(w));
-}
-
 /// An attribute's view before its value is known: its key, sensitivity and value type.
 template <const attribute_info* Info>
 inline constexpr attribute_view attribute_prototype = [] {
@@ -1213,15 +1193,17 @@ inline constexpr attribute_view attribute_prototype = [] {
 }();
 
 /// Writes slot i's attribute view to out: the prototype's constant bytes, then the value's size
-/// and payload words. Four stores where building the view field by field takes six.
+/// and payload words. Four stores where building the view field by field takes six. A scalar is
+/// the slot's word; a string or array lives in the tail at the offset in the slot's low half,
+/// with its length or count in the high half.
 template <const attribute_info* Info>
 void put_attribute(attribute_view* out, const std::byte* slots, std::size_t i, decode_sink& sink) noexcept {
     constexpr value_type t = Info->type;
+    std::uint64_t w;
+    std::memcpy(&w, slots + 8 * i, 8);
     if constexpr (is_array(t)) {
-        *out = attribute_view{Info->key, Info->sensitivity, slot_value<Info>(slots, i, sink)};
+        *out = attribute_view{Info->key, Info->sensitivity, sink.decode(sink, t, slot_aux(w), slots + slot_offset(w))};
     } else {
-        std::uint64_t w;
-        std::memcpy(&w, slots + 8 * i, 8);
         std::uint64_t words[2] = {0, w};  // size, payload: an int64's or a double's bits as they are
         if constexpr (t == value_type::boolean) {
             words[1] = w != 0;
@@ -1296,7 +1278,7 @@ struct span_kind : detail::kind_tag {
     /// Views of the slots whose bits are set in `present`, in declaration order, written to
     /// out; returns how many it wrote. Each slot's key and type are constants here.
     static std::size_t decode_slots(const std::byte* slots, std::uint64_t present, attribute_view* out,
-                                        detail::decode_sink& sink) noexcept {
+                                    detail::decode_sink& sink) noexcept {
         return detail::decode_slots<slot_infos>(slots, present, out, sink, std::make_index_sequence<attribute_count>{});
     }
     static constexpr detail::kind_info info{Name.view(), span_role_value, false, slot_infos.data(),
@@ -1853,7 +1835,6 @@ struct run_cursor {
     attribute_view* attrs;       // the next attribute view
     char* chars;                 // the next string byte
     std::size_t bytes;           // record bytes in the batch
-    std::size_t taken;           // records taken by this take()
     std::uint64_t truncated;     // added to the decoder's counters when take() returns
     std::uint64_t dropped_attributes;
     const tick_converter* clock;
@@ -1904,7 +1885,8 @@ public:
         run_cursor c{u.buffer, u.mask, u.tail, u.head,
                      spans_.data() + spans_.size(), spans_.data() + std::min(max, spans_capacity),
                      attrs_.data() + attrs_.size(), arena_.data() + arena_.size(),
-                     bytes_, 0, 0, 0, &clock, this, thread, false};
+                     bytes_, 0, 0, &clock, this, thread, false};
+        span_view* const first = c.out;
         // One call per run of records of the same kind; each call takes at least one record
         // or ends the batch.
         while (c.tail != c.head && !c.full) {
@@ -1926,7 +1908,7 @@ public:
         truncated += c.truncated;
         dropped_attributes += c.dropped_attributes;
         if (c.full) full = true;
-        return c.taken;
+        return static_cast<std::size_t>(c.out - first);  // one view per record taken
     }
 
     /// Decodes the run of records of kind Kind at the cursor (see run_decoder).
@@ -1979,7 +1961,6 @@ public:
             if (next.ring.kind == spsc_ring::skip || next.kind != kind) break;
         }
         c.chars = sink.chars;
-        c.taken += static_cast<std::size_t>(c.out - cursor.out);
         cursor = c;
     }
 

@@ -78,7 +78,6 @@ struct run_cursor {
     attribute_view* attrs;       // the next attribute view
     char* chars;                 // the next string byte
     std::size_t bytes;           // record bytes in the batch
-    std::size_t taken;           // records taken by this take()
     std::uint64_t truncated;     // added to the decoder's counters when take() returns
     std::uint64_t dropped_attributes;
     const tick_converter* clock;
@@ -129,7 +128,8 @@ public:
         run_cursor c{u.buffer, u.mask, u.tail, u.head,
                      spans_.data() + spans_.size(), spans_.data() + std::min(max, spans_capacity),
                      attrs_.data() + attrs_.size(), arena_.data() + arena_.size(),
-                     bytes_, 0, 0, 0, &clock, this, thread, false};
+                     bytes_, 0, 0, &clock, this, thread, false};
+        span_view* const first = c.out;
         // One call per run of records of the same kind; each call takes at least one record
         // or ends the batch.
         while (c.tail != c.head && !c.full) {
@@ -151,7 +151,7 @@ public:
         truncated += c.truncated;
         dropped_attributes += c.dropped_attributes;
         if (c.full) full = true;
-        return c.taken;
+        return static_cast<std::size_t>(c.out - first);  // one view per record taken
     }
 
     /// Decodes the run of records of kind Kind at the cursor (see run_decoder).
@@ -204,7 +204,6 @@ public:
             if (next.ring.kind == spsc_ring::skip || next.kind != kind) break;
         }
         c.chars = sink.chars;
-        c.taken += static_cast<std::size_t>(c.out - cursor.out);
         cursor = c;
     }
 

@@ -78,13 +78,11 @@ public:
     template <class F>
     std::size_t consume(F&& f) {
         std::size_t n = 0;
-        std::uint64_t tail = walk([&](const std::byte* p, std::size_t size) {
+        end_read(walk([&](const std::byte* p, std::size_t size) {
             if (!f(p, size)) return false;
             ++n;
             return true;
-        });
-        // Release: we are done reading these bytes before the producer may overwrite them.
-        tail_.store(tail, std::memory_order_release);
+        }));
         return n;
     }
 
@@ -125,11 +123,8 @@ private:
     /// records left out, until f returns false; returns where it stopped. Frees nothing.
     template <class F>
     std::uint64_t walk(F&& f) const {
-        // Acquire pairs with commit()'s release.
-        std::uint64_t head = head_.load(std::memory_order_acquire);
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        const std::byte* buffer = buffer_.get();  // locals: f's stores could be these members, for all the compiler knows
-        const std::size_t mask = mask_;
+        // Locals: f's stores could be these members, for all the compiler knows.
+        auto [buffer, mask, tail, head] = begin_read();
         while (tail != head) {
             const std::byte* p = buffer + (tail & mask);
             header h;
